@@ -1,0 +1,2 @@
+/** Lethe engine module (see ../shared/docs/design.md for what it owns). */
+package dev.lethe.engine;

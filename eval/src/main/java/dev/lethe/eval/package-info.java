@@ -1,0 +1,2 @@
+/** Lethe eval module (see ../shared/docs/design.md for what it owns). */
+package dev.lethe.eval;

@@ -1,0 +1,2 @@
+/** Lethe examples module (see ../shared/docs/design.md for what it owns). */
+package dev.lethe.examples;

@@ -1,0 +1,2 @@
+/** Lethe unlearn module (see ../shared/docs/design.md for what it owns). */
+package dev.lethe.unlearn;
