@@ -1,0 +1,153 @@
+package dev.lethe.engine.ops;
+
+import dev.lethe.engine.Tape;
+import dev.lethe.engine.Tensor;
+import dev.lethe.engine.kernel.Buf;
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Scaled dot-product self-attention (arXiv 1706.03762, eq. 1) with a causal mask, a key padding mask and grouped KV
+ * heads (GQA, arXiv 2305.13245): query head h reads KV head h / (H / Hkv).
+ *
+ * <p>q: [B, H, Tq, Dh]; k, v: [B, Hkv, Tk, Dh] with Tk >= Tq (a KV cache holds earlier positions: query i sits at
+ * absolute position Tk - Tq + i and may see keys 0..Tk - Tq + i). keyMask: B * Tk entries, nonzero = real token
+ * (null = no padding). A query row that may see no key at all (a left-padding position) outputs zeros. The output is
+ * [B, Tq, H, Dh] so that reshaping it to [B, Tq, H * Dh] for the output projection is free. Per (batch, head) the
+ * scores and the weighted sum are two GEMMs; the probabilities are kept for the backward rule.
+ */
+public final class Attention {
+    private Attention() {
+    }
+
+    public static Tensor causalSelfAttention(Tape tape, Tensor q, Tensor k, Tensor v, int[] keyMask, double scale) {
+        return attention(tape, q, k, v, keyMask, scale, true);
+    }
+
+    public static Tensor attention(Tape tape, Tensor q, Tensor k, Tensor v, int[] keyMask, double scale,
+            boolean causal) {
+        INDArray qv = Views.dense(tape, q.value());
+        INDArray kv = Views.dense(tape, k.value());
+        INDArray vv = Views.dense(tape, v.value());
+        long[] qs = qv.shape();
+        long[] ks = kv.shape();
+        if (qv.rank() != 4 || kv.rank() != 4 || !Arrays.equals(ks, vv.shape()) || qs[0] != ks[0] || qs[3] != ks[3]
+                || qs[1] % ks[1] != 0 || ks[2] < qs[2]) {
+            throw new IllegalArgumentException("attention shapes do not fit: q " + Arrays.toString(qs) + ", k "
+                    + Arrays.toString(ks) + ", v " + Arrays.toString(vv.shape()));
+        }
+        int b = (int) qs[0];
+        int h = (int) qs[1];
+        int tq = (int) qs[2];
+        int dh = (int) qs[3];
+        int hkv = (int) ks[1];
+        int tk = (int) ks[2];
+        int group = h / hkv;
+        int past = tk - tq;
+        if (keyMask != null && keyMask.length != b * tk) {
+            throw new IllegalArgumentException("attention: key mask has " + keyMask.length + " entries, expected " + b * tk);
+        }
+        INDArray q3 = Views.reshape(qv, (long) b * h, tq, dh);
+        INDArray k3 = Views.reshape(kv, (long) b * hkv, tk, dh);
+        INDArray v3 = Views.reshape(vv, (long) b * hkv, tk, dh);
+        INDArray probs = tape.allocate(q.dtype(), (long) b * h, tq, tk);
+        INDArray out = tape.allocate(q.dtype(), b, tq, h, dh);
+        INDArray head = tape.allocate(q.dtype(), tq, dh);
+        Buf pp = Buf.of(probs);
+        Buf po = Buf.of(out);
+        Buf ph = Buf.of(head);
+        for (int bi = 0; bi < b; bi++) {
+            for (int hi = 0; hi < h; hi++) {
+                int bh = bi * h + hi;
+                int bkv = bi * hkv + hi / group;
+                INDArray s = probs.slice(bh);
+                Nd4j.gemm(q3.slice(bh), k3.slice(bkv), s, false, true, scale, 0.0);
+                maskedSoftmaxRows(pp, bh * tq * tk, tq, tk, past, causal, keyMask, bi * tk);
+                Nd4j.gemm(s, v3.slice(bkv), head, false, false, 1.0, 0.0);
+                for (int i = 0; i < tq; i++) {
+                    int o = ((bi * tq + i) * h + hi) * dh;
+                    for (int j = 0; j < dh; j++) {
+                        po.set(o + j, ph.get(i * dh + j));
+                    }
+                }
+            }
+        }
+        return tape.record(out, g -> {
+            INDArray gq = q.requiresGrad() ? Views.reshape(tape.gradFor(q), (long) b * h, tq, dh) : null;
+            INDArray gk = k.requiresGrad() ? Views.reshape(tape.gradFor(k), (long) b * hkv, tk, dh) : null;
+            INDArray gv = v.requiresGrad() ? Views.reshape(tape.gradFor(v), (long) b * hkv, tk, dh) : null;
+            INDArray gHead = tape.allocate(q.dtype(), tq, dh);
+            INDArray dS = tape.allocate(q.dtype(), tq, tk);
+            Buf pgh = Buf.of(gHead);
+            Buf pds = Buf.of(dS);
+            Buf pg = Buf.of(g);
+            long[] gst = g.stride();
+            for (int bi = 0; bi < b; bi++) {
+                for (int hi = 0; hi < h; hi++) {
+                    int bh = bi * h + hi;
+                    int bkv = bi * hkv + hi / group;
+                    for (int i = 0; i < tq; i++) {
+                        for (int j = 0; j < dh; j++) {
+                            pgh.set(i * dh + j, pg.get((int) (bi * gst[0] + i * gst[1] + hi * gst[2] + j * gst[3])));
+                        }
+                    }
+                    INDArray p = probs.slice(bh);
+                    if (gv != null) {
+                        Nd4j.gemm(p, gHead, gv.slice(bkv), true, false, 1.0, 1.0);
+                    }
+                    // dP = dO V^T, then dS = P * (dP - rowsum(dP * P)) * scale
+                    Nd4j.gemm(gHead, v3.slice(bkv), dS, false, true, 1.0, 0.0);
+                    int base = bh * tq * tk;
+                    for (int i = 0; i < tq; i++) {
+                        double dot = 0;
+                        for (int j = 0; j < tk; j++) {
+                            dot += pds.get(i * tk + j) * pp.get(base + i * tk + j);
+                        }
+                        for (int j = 0; j < tk; j++) {
+                            double pij = pp.get(base + i * tk + j);
+                            pds.set(i * tk + j, pij * (pds.get(i * tk + j) - dot) * scale);
+                        }
+                    }
+                    if (gq != null) {
+                        Nd4j.gemm(dS, k3.slice(bkv), gq.slice(bh), false, false, 1.0, 1.0);
+                    }
+                    if (gk != null) {
+                        Nd4j.gemm(dS, q3.slice(bh), gk.slice(bkv), true, false, 1.0, 1.0);
+                    }
+                }
+            }
+        }, q, k, v);
+    }
+
+    /** In-place masked softmax of tq rows of length tk starting at {@code base}; masked entries become exactly 0. */
+    private static void maskedSoftmaxRows(Buf p, int base, int tq, int tk, int past, boolean causal, int[] keyMask,
+            int maskBase) {
+        for (int i = 0; i < tq; i++) {
+            int row = base + i * tk;
+            int limit = causal ? Math.min(tk, past + i + 1) : tk;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < limit; j++) {
+                if (keyMask == null || keyMask[maskBase + j] != 0) {
+                    max = Math.max(max, p.get(row + j));
+                }
+            }
+            if (max == Double.NEGATIVE_INFINITY) {
+                for (int j = 0; j < tk; j++) {
+                    p.set(row + j, 0.0);
+                }
+                continue;
+            }
+            double sum = 0;
+            for (int j = 0; j < tk; j++) {
+                boolean visible = j < limit && (keyMask == null || keyMask[maskBase + j] != 0);
+                double e = visible ? Math.exp(p.get(row + j) - max) : 0.0;
+                p.set(row + j, e);
+                sum += e;
+            }
+            for (int j = 0; j < tk; j++) {
+                p.set(row + j, p.get(row + j) / sum);
+            }
+        }
+    }
+}
