@@ -1,0 +1,41 @@
+package dev.lethe.optim;
+
+/**
+ * A small deterministic random generator (SplitMix64) whose whole state is one {@code long}, so that a checkpoint can
+ * save it and a resumed run draws exactly the same numbers. Gaussians use the Box-Muller transform, one value per
+ * call (no cached second value, so the state stays a single long).
+ */
+public final class Rng {
+    private long state;
+
+    public Rng(long seed) {
+        this.state = seed;
+    }
+
+    public long state() {
+        return state;
+    }
+
+    public void setState(long state) {
+        this.state = state;
+    }
+
+    public long nextLong() {
+        long z = (state += 0x9E3779B97F4A7C15L);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Uniform in [0, 1). */
+    public double nextDouble() {
+        return (nextLong() >>> 11) * 0x1.0p-53;
+    }
+
+    /** Standard normal. */
+    public double nextGaussian() {
+        double u1 = 1.0 - nextDouble(); // (0, 1]
+        double u2 = nextDouble();
+        return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
+    }
+}

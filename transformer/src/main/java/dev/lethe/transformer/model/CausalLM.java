@@ -1,0 +1,430 @@
+package dev.lethe.transformer.model;
+
+import dev.lethe.engine.Tape;
+import dev.lethe.engine.Tensor;
+import dev.lethe.engine.kernel.Buf;
+import dev.lethe.engine.kernel.Loops;
+import dev.lethe.engine.ops.Attention;
+import dev.lethe.engine.ops.Elementwise;
+import dev.lethe.engine.ops.Indexing;
+import dev.lethe.engine.ops.MatMul;
+import dev.lethe.engine.ops.Normalization;
+import dev.lethe.engine.ops.Rope;
+import dev.lethe.engine.ops.Shaping;
+import dev.lethe.transformer.config.ModelConfig;
+import dev.lethe.transformer.config.ModelFamily;
+import dev.lethe.transformer.config.RopeFrequencies;
+import dev.lethe.transformer.io.CheckpointReader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * A decoder-only language model of any supported Hugging Face family, as one configurable block with per-family
+ * differences (see {@link FamilyLayout}): GPT-2, Llama 1-3.x, Mistral, Qwen2, OLMo, OLMo-2, Phi and Gemma.
+ *
+ * <p>Parameters are {@link Tensor}s named exactly as in the checkpoint, so gradients, optimizers and parameter
+ * selections speak Hugging Face names; a tied head reuses the embedding tensor. {@link #forward} records on the given
+ * tape (or computes without recording on an inference tape), takes right- or left-padded batches and an optional
+ * {@link KvCache}, and can return every layer's hidden states in Hugging Face's convention (index 0 = embeddings,
+ * index L = last layer after the final norm).
+ */
+public final class CausalLM {
+    private final ModelConfig config;
+    private final FamilyLayout layout;
+    private final DataType dtype;
+    private final Map<String, Tensor> params;
+    private final double[] invFreq;
+    private final int rotaryDim;
+    private Path sourceDir;
+
+    /** Files besides the weights that a saved model folder carries over from the folder it was loaded from. */
+    private static final List<String> COMPANION_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "generation_config.json", "vocab.json", "merges.txt", "tokenizer.model");
+
+    /** Forward result: logits [B, T, V] and, when asked, the hidden states (else an empty list). */
+    public record Output(Tensor logits, List<Tensor> hiddenStates) {
+    }
+
+    public CausalLM(ModelConfig config, Map<String, INDArray> weights) {
+        this.config = config;
+        this.layout = FamilyLayout.of(config);
+        this.dtype = weights.values().iterator().next().dataType();
+        this.params = new LinkedHashMap<>();
+        List<String> expected = layout.parameterNames();
+        List<String> missing = new ArrayList<>();
+        for (String name : expected) {
+            INDArray w = weights.get(name);
+            if (w == null) {
+                missing.add(name);
+                continue;
+            }
+            if (w.dataType() != dtype) {
+                throw new IllegalArgumentException("parameter " + name + " is " + w.dataType() + ", others are " + dtype);
+            }
+            params.put(name, Tensor.parameter(name, w));
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("checkpoint lacks " + missing.size() + " parameter(s) the " + config.modelType()
+                    + " config requires, e.g. " + missing.subList(0, Math.min(3, missing.size()))
+                    + "; is config.json from the same model as the weights?");
+        }
+        List<String> unknown = new ArrayList<>();
+        for (String name : weights.keySet()) {
+            if (!params.containsKey(name) && !layout.isIgnorable(name)) {
+                unknown.add(name);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("checkpoint has " + unknown.size() + " tensor(s) the " + config.modelType()
+                    + " layout does not use, e.g. " + unknown.subList(0, Math.min(3, unknown.size()))
+                    + "; check model_type/architectures in config.json");
+        }
+        for (String name : expected) {
+            long[] want = layout.shapeOf(name);
+            long[] got = params.get(name).shape();
+            if (!Arrays.equals(want, got)) {
+                throw new IllegalArgumentException("parameter " + name + " has shape " + Arrays.toString(got)
+                        + " but config.json implies " + Arrays.toString(want));
+            }
+        }
+        if (config.rope() != null && layout.usesRope()) {
+            this.invFreq = RopeFrequencies.inverseFrequencies(config);
+            this.rotaryDim = RopeFrequencies.rotaryDim(config.headDim(), config.rope().partialRotaryFactor());
+        } else {
+            this.invFreq = null;
+            this.rotaryDim = 0;
+        }
+    }
+
+    /**
+     * Loads a Hugging Face model folder (config.json + safetensors, sharded or not) in float32, or in the given dtype
+     * (FLOAT or DOUBLE; bf16/f16 checkpoints are converted on load).
+     */
+    public static CausalLM load(Path dir, DataType dtype) throws IOException {
+        ModelConfig config = ModelConfig.load(dir);
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        try (CheckpointReader reader = CheckpointReader.open(dir)) {
+            // GPT-2 checkpoints saved from GPT2Model (as the original "gpt2") have no "transformer." prefix
+            boolean addPrefix = config.family() == ModelFamily.GPT2 && reader.contains("wte.weight");
+            for (String name : reader.names()) {
+                INDArray w = dtype == DataType.DOUBLE ? reader.readFloat64(name) : reader.readFloat32(name);
+                weights.put(addPrefix ? "transformer." + name : name, w);
+            }
+        }
+        CausalLM model = new CausalLM(config, weights);
+        model.sourceDir = java.nio.file.Files.isDirectory(dir) ? dir : dir.getParent();
+        return model;
+    }
+
+    public static CausalLM load(Path dir) throws IOException {
+        return load(dir, DataType.FLOAT);
+    }
+
+    /**
+     * Saves the model as a Hugging Face folder: the weights as safetensors (sharded above 5 GB), config.json (the
+     * original file when the model was loaded from a folder, so no field is lost; else one written from the config)
+     * and the tokenizer and generation files of the source folder. Loading it back gives bit-identical weights.
+     */
+    public void save(Path dir) throws IOException {
+        save(dir, 5L << 30);
+    }
+
+    public void save(Path dir, long maxShardBytes) throws IOException {
+        java.nio.file.Files.createDirectories(dir);
+        dev.lethe.transformer.io.SafetensorsWriter.writeModel(dir, weights(), Map.of("format", "pt"), null,
+                maxShardBytes);
+        Path srcConfig = sourceDir == null ? null : sourceDir.resolve("config.json");
+        if (srcConfig != null && java.nio.file.Files.isRegularFile(srcConfig) && !sameFile(srcConfig,
+                dir.resolve("config.json"))) {
+            java.nio.file.Files.copy(srcConfig, dir.resolve("config.json"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } else if (srcConfig == null || !java.nio.file.Files.isRegularFile(srcConfig)) {
+            config.save(dir.resolve("config.json"));
+        }
+        if (sourceDir != null) {
+            for (String f : COMPANION_FILES) {
+                Path src = sourceDir.resolve(f);
+                if (java.nio.file.Files.isRegularFile(src) && !sameFile(src, dir.resolve(f))) {
+                    java.nio.file.Files.copy(src, dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) throws IOException {
+        return java.nio.file.Files.exists(b) && java.nio.file.Files.isSameFile(a, b);
+    }
+
+    /** The folder this model was loaded from, or null. */
+    public Path sourceDir() {
+        return sourceDir;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /** Trainable parameters by Hugging Face name, in checkpoint layout order (a tied head appears once). */
+    public Map<String, Tensor> parameters() {
+        return Collections.unmodifiableMap(params);
+    }
+
+    /** Parameter values by name (views of the live weights), e.g. for saving. */
+    public Map<String, INDArray> weights() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        params.forEach((k, v) -> m.put(k, v.value()));
+        return m;
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Tensor t : params.values()) {
+            n += t.length();
+        }
+        return n;
+    }
+
+    private Tensor p(String name) {
+        return params.get(name);
+    }
+
+    private Tensor pOrNull(String name) {
+        return name == null ? null : params.get(name);
+    }
+
+    /** Forward without hidden states and without a cache. */
+    public Output forward(Tape tape, TokenBatch batch) {
+        return forward(tape, batch, null, false);
+    }
+
+    /**
+     * Runs the model on {@code batch}. With a cache, the batch holds the new positions only; their keys and values
+     * are appended to the cache. Returns logits [B, T, V] for the new positions.
+     */
+    public Output forward(Tape tape, TokenBatch batch, KvCache cache, boolean hiddenStates) {
+        int b = batch.batch();
+        int t = batch.length();
+        int past = cache == null ? 0 : cache.length();
+        if (cache != null && cache.batch() != b) {
+            throw new IllegalArgumentException("cache batch " + cache.batch() + " != input batch " + b);
+        }
+        for (int id : batch.ids()) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
+                        + config.vocabSize() + ")");
+            }
+        }
+        int[] positions = batch.positions();
+        if (positions == null) {
+            positions = new int[b * t];
+            for (int i = 0; i < b; i++) {
+                for (int j = 0; j < t; j++) {
+                    positions[i * t + j] = past + j;
+                }
+            }
+        }
+        int[] keyMask = cache != null ? cache.maskWith(batch.mask(), t) : batch.mask();
+        List<Tensor> hidden = new ArrayList<>();
+        Tensor x = Indexing.embedding(tape, p(layout.embedding()), batch.ids(), b, t);
+        if (layout.learnedPositions() != null) {
+            for (int pos : positions) {
+                if (pos >= config.maxPositionEmbeddings()) {
+                    throw new IllegalArgumentException("position " + pos + " exceeds the model's "
+                            + config.maxPositionEmbeddings() + " learned positions");
+                }
+            }
+            x = Elementwise.add(tape, x, Indexing.embedding(tape, p(layout.learnedPositions()), positions, b, t));
+        }
+        if (layout.embeddingScale()) {
+            // Gemma multiplies by sqrt(hidden) rounded to the compute dtype, as transformers does
+            double s = Math.sqrt(config.hiddenSize());
+            x = Elementwise.mulScalar(tape, x, dtype == DataType.FLOAT ? (double) (float) s : s);
+        }
+        if (hiddenStates) {
+            hidden.add(x);
+        }
+        INDArray[] cosSin = invFreq == null ? null : rotaryTables(tape, positions, b, t);
+        for (int l = 0; l < config.numLayers(); l++) {
+            x = layer(tape, l, x, b, t, keyMask, cosSin, cache);
+            if (hiddenStates && l < config.numLayers() - 1) {
+                hidden.add(x);
+            }
+        }
+        if (cache != null) {
+            cache.advance(t);
+        }
+        x = norm(tape, x, layout.finalNorm());
+        if (hiddenStates) {
+            hidden.add(x);
+        }
+        Tensor logits = MatMul.linear(tape, x, p(layout.head()), pOrNull(layout.headBias()));
+        return new Output(logits, hidden);
+    }
+
+    private Tensor layer(Tape tape, int l, Tensor x, int b, int t, int[] keyMask, INDArray[] cosSin, KvCache cache) {
+        FamilyLayout.LayerNames n = layout.layer(l);
+        switch (layout.block()) {
+            case SEQUENTIAL -> {
+                Tensor a = attention(tape, l, n, norm(tape, x, n.inputNorm()), b, t, keyMask, cosSin, cache);
+                x = Elementwise.add(tape, x, a);
+                Tensor m = mlp(tape, n, norm(tape, x, n.postAttentionNorm()));
+                return Elementwise.add(tape, x, m);
+            }
+            case POST_NORM -> {
+                Tensor a = attention(tape, l, n, x, b, t, keyMask, cosSin, cache);
+                x = Elementwise.add(tape, x, norm(tape, a, n.postAttentionNorm()));
+                Tensor m = mlp(tape, n, x);
+                return Elementwise.add(tape, x, norm(tape, m, n.postMlpNorm()));
+            }
+            case PARALLEL -> {
+                Tensor h = norm(tape, x, n.inputNorm());
+                Tensor a = attention(tape, l, n, h, b, t, keyMask, cosSin, cache);
+                Tensor m = mlp(tape, n, h);
+                return Elementwise.add(tape, Elementwise.add(tape, a, m), x);
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    private Tensor norm(Tape tape, Tensor x, FamilyLayout.Norm norm) {
+        Tensor w = pOrNull(norm.weight());
+        Tensor bias = pOrNull(norm.bias());
+        return switch (norm.kind()) {
+            case RMS -> Normalization.rmsNorm(tape, x, w, config.normEps(), false);
+            case RMS_ONE_PLUS -> Normalization.rmsNorm(tape, x, w, config.normEps(), true);
+            case LAYER -> Normalization.layerNorm(tape, x, w, bias, config.normEps());
+        };
+    }
+
+    private Tensor project(Tape tape, Tensor x, String weight, String bias) {
+        return layout.conv1d()
+                ? biasAdd(tape, MatMul.matmul(tape, x, p(weight)), pOrNull(bias))
+                : MatMul.linear(tape, x, p(weight), pOrNull(bias));
+    }
+
+    private static Tensor biasAdd(Tape tape, Tensor y, Tensor bias) {
+        return bias == null ? y : Elementwise.add(tape, y, bias);
+    }
+
+    private Tensor attention(Tape tape, int l, FamilyLayout.LayerNames n, Tensor h, int b, int t, int[] keyMask,
+            INDArray[] cosSin, KvCache cache) {
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int dh = config.headDim();
+        Tensor q;
+        Tensor k;
+        Tensor v;
+        if (n.fusedQkv() != null) {
+            Tensor qkv = project(tape, h, n.fusedQkv(), n.fusedQkvBias());
+            long d = (long) heads * dh;
+            q = Shaping.slice(tape, qkv, 2, 0, d);
+            k = Shaping.slice(tape, qkv, 2, d, 2 * d);
+            v = Shaping.slice(tape, qkv, 2, 2 * d, 3 * d);
+        } else {
+            q = project(tape, h, n.q(), n.qBias());
+            k = project(tape, h, n.k(), n.kBias());
+            v = project(tape, h, n.v(), n.vBias());
+        }
+        if (config.clipQkv() != null) {
+            double c = config.clipQkv();
+            q = Elementwise.clamp(tape, q, -c, c);
+            k = Elementwise.clamp(tape, k, -c, c);
+            v = Elementwise.clamp(tape, v, -c, c);
+        }
+        if (n.qNorm() != null) {
+            q = Normalization.rmsNorm(tape, q, p(n.qNorm()), config.normEps(), false);
+            k = Normalization.rmsNorm(tape, k, p(n.kNorm()), config.normEps(), false);
+        }
+        q = Shaping.permute(tape, Shaping.reshape(tape, q, b, t, heads, dh), 0, 2, 1, 3);
+        k = Shaping.permute(tape, Shaping.reshape(tape, k, b, t, kvHeads, dh), 0, 2, 1, 3);
+        v = Shaping.permute(tape, Shaping.reshape(tape, v, b, t, kvHeads, dh), 0, 2, 1, 3);
+        if (cosSin != null) {
+            q = Rope.apply(tape, q, cosSin[0], cosSin[1], rotaryDim);
+            k = Rope.apply(tape, k, cosSin[0], cosSin[1], rotaryDim);
+        }
+        if (cache != null) {
+            int past = cache.length();
+            INDArray ck = cache.keys(l);
+            INDArray cv = cache.values(l);
+            Loops.copy(k.value(), ck.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(past, past + t),
+                    NDArrayIndex.all()));
+            Loops.copy(v.value(), cv.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(past, past + t),
+                    NDArrayIndex.all()));
+            k = tape.constant(ck.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, past + t),
+                    NDArrayIndex.all()));
+            v = tape.constant(cv.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, past + t),
+                    NDArrayIndex.all()));
+        }
+        Tensor a = Attention.causalSelfAttention(tape, q, k, v, keyMask, 1.0 / Math.sqrt(dh));
+        a = Shaping.reshape(tape, a, b, t, (long) heads * dh);
+        return project(tape, a, n.o(), n.oBias());
+    }
+
+    private Tensor mlp(Tape tape, FamilyLayout.LayerNames n, Tensor h) {
+        if (n.gate() != null) {
+            Tensor gate = activation(tape, project(tape, h, n.gate(), null));
+            Tensor up = project(tape, h, n.up(), null);
+            return project(tape, Elementwise.mul(tape, gate, up), n.down(), null);
+        }
+        Tensor hidden = activation(tape, project(tape, h, n.up(), n.upBias()));
+        return project(tape, hidden, n.down(), n.downBias());
+    }
+
+    private Tensor activation(Tape tape, Tensor x) {
+        return switch (config.activation()) {
+            case "silu", "swish" -> Elementwise.silu(tape, x);
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_tanh" -> Elementwise.geluTanh(tape, x);
+            case "gelu" -> Elementwise.geluErf(tape, x);
+            case "relu" -> Elementwise.relu(tape, x);
+            default -> throw new IllegalArgumentException("activation '" + config.activation() + "' in config.json is not"
+                    + " supported (silu, gelu, gelu_new, gelu_pytorch_tanh, relu)");
+        };
+    }
+
+    /**
+     * cos and sin tables [Bc, T, R/2] for the given positions (Bc = 1 when every row has the same positions). Angles
+     * are formed in float32 for float32 models, as transformers does (inv_freq @ positions in float32).
+     */
+    private INDArray[] rotaryTables(Tape tape, int[] positions, int b, int t) {
+        boolean shared = true;
+        for (int i = 1; i < b && shared; i++) {
+            for (int j = 0; j < t; j++) {
+                if (positions[i * t + j] != positions[j]) {
+                    shared = false;
+                    break;
+                }
+            }
+        }
+        int bc = shared ? 1 : b;
+        int half = invFreq.length;
+        INDArray cos = tape.allocate(dtype, bc, t, half);
+        INDArray sin = tape.allocate(dtype, bc, t, half);
+        Buf pc = Buf.of(cos);
+        Buf ps = Buf.of(sin);
+        boolean f32 = dtype == DataType.FLOAT;
+        for (int i = 0; i < bc; i++) {
+            for (int j = 0; j < t; j++) {
+                int pos = positions[i * t + j];
+                for (int k = 0; k < half; k++) {
+                    double angle = f32 ? (double) ((float) pos * (float) invFreq[k]) : pos * invFreq[k];
+                    pc.set((i * t + j) * half + k, Math.cos(angle));
+                    ps.set((i * t + j) * half + k, Math.sin(angle));
+                }
+            }
+        }
+        return new INDArray[] {cos, sin};
+    }
+}
