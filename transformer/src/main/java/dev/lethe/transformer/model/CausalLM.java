@@ -55,6 +55,10 @@ public final class CausalLM {
     }
 
     public CausalLM(ModelConfig config, Map<String, INDArray> weights) {
+        this(config, weights, false);
+    }
+
+    private CausalLM(ModelConfig config, Map<String, INDArray> weights, boolean frozen) {
         this.config = config;
         this.layout = FamilyLayout.of(config);
         this.dtype = weights.values().iterator().next().dataType();
@@ -70,7 +74,7 @@ public final class CausalLM {
             if (w.dataType() != dtype) {
                 throw new IllegalArgumentException("parameter " + name + " is " + w.dataType() + ", others are " + dtype);
             }
-            params.put(name, Tensor.parameter(name, w));
+            params.put(name, frozen ? Tensor.constant(w).named(name) : Tensor.parameter(name, w));
         }
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("checkpoint lacks " + missing.size() + " parameter(s) the " + config.modelType()
@@ -162,6 +166,29 @@ public final class CausalLM {
 
     private static boolean sameFile(Path a, Path b) throws IOException {
         return java.nio.file.Files.exists(b) && java.nio.file.Files.isSameFile(a, b);
+    }
+
+    /** A trainable deep copy (fresh weight arrays). */
+    public CausalLM copy() {
+        CausalLM m = new CausalLM(config, copiedWeights(), false);
+        m.sourceDir = sourceDir;
+        return m;
+    }
+
+    /**
+     * A frozen deep copy: its parameters are constants, so ops on it record nothing and collect no gradient even on a
+     * recording tape. This is the reference model of NPO, DPO, KL and friends: it shares no memory with this model.
+     */
+    public CausalLM frozenCopy() {
+        CausalLM m = new CausalLM(config, copiedWeights(), true);
+        m.sourceDir = sourceDir;
+        return m;
+    }
+
+    private Map<String, INDArray> copiedWeights() {
+        Map<String, INDArray> w = new LinkedHashMap<>();
+        params.forEach((k, v) -> w.put(k, v.value().dup('c')));
+        return w;
     }
 
     /** The folder this model was loaded from, or null. */
