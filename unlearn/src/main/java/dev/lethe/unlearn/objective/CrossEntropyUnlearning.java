@@ -25,7 +25,7 @@ public record CrossEntropyUnlearning(int ignoreFirst, String batchName) implemen
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tape t = ctx.tape();
         ModelScores s = ctx.scores(batchName);
         int len = s.length();

@@ -26,7 +26,7 @@ public record Dpo(double beta, boolean paperScale, String chosen, String rejecte
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tape t = ctx.tape();
         Tensor dw = Elementwise.sub(t, Terms.sumPerSequence(t, ctx.scores(chosen)),
                 Terms.sumPerSequence(t, ctx.referenceScores(chosen)));

@@ -15,7 +15,7 @@ public record GradientAscent(String batchName) implements Objective {
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         return Elementwise.neg(ctx.tape(), Terms.meanOverTokensNll(ctx.tape(), ctx.scores(batchName)));
     }
 }

@@ -29,7 +29,7 @@ public record KlToReference(String batchName) implements Objective {
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tape t = ctx.tape();
         ModelScores s = ctx.scores(batchName);
         Tensor refLogP = Softmax.logSoftmax(t, ctx.referenceScores(batchName).logits());

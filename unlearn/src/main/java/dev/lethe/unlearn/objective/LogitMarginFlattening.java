@@ -23,7 +23,7 @@ public record LogitMarginFlattening(boolean officialMask, String batchName) impl
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tape t = ctx.tape();
         ModelScores s = ctx.scores(batchName);
         int b = s.batch();

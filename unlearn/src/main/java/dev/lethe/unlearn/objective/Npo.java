@@ -24,7 +24,7 @@ public record Npo(double beta, String batchName) implements Objective {
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tape t = ctx.tape();
         Tensor policy = Terms.sumPerSequence(t, ctx.scores(batchName));
         Tensor ref = Terms.sumPerSequence(t, ctx.referenceScores(batchName));

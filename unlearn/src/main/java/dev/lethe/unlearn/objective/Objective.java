@@ -12,7 +12,7 @@ public interface Objective {
     String name();
 
     /** The loss as a one-element tensor on {@code ctx.tape()}. */
-    Tensor loss(StepContext ctx);
+    Tensor loss(LossContext ctx);
 
     /** True when the objective reads the frozen reference model. */
     default boolean needsReference() {

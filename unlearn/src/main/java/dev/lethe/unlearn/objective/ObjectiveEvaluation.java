@@ -27,7 +27,7 @@ public final class ObjectiveEvaluation {
             p.clearGrad();
         }
         try (Tape tape = Tape.recording(new BufferPool())) {
-            StepContext ctx = new StepContext(tape, model, reference, batches);
+            LossContext ctx = new LossContext(tape, model, reference, batches);
             Tensor loss = objective.loss(ctx);
             double value = loss.item();
             if (!Double.isFinite(value)) {

@@ -46,7 +46,7 @@ public final class ObjectiveSum implements Objective {
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tensor total = null;
         for (Part p : parts) {
             if (p.weight() == 0) {

@@ -14,7 +14,7 @@ public record RetainNll(String batchName) implements Objective {
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         return Terms.meanOverTokensNll(ctx.tape(), ctx.scores(batchName));
     }
 }

@@ -70,7 +70,7 @@ public final class Rmu implements Objective {
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tape t = ctx.tape();
         // hidden.(l+1) is the output of decoder layer l (index 0 is the embedding output)
         int layers = ctx.model().config().numLayers();

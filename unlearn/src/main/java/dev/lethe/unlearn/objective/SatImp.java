@@ -20,7 +20,7 @@ public record SatImp(double beta1, double beta2, String batchName) implements Ob
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tape t = ctx.tape();
         ModelScores s = ctx.scores(batchName);
         double[] lp = Terms.tokenLogProbValues(s);

@@ -19,7 +19,7 @@ public record SimNpo(double beta, double delta, String batchName) implements Obj
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tape t = ctx.tape();
         ModelScores s = ctx.scores(batchName);
         double[] invLen = new double[s.batch()];

@@ -31,7 +31,7 @@ public record Undial(double beta, boolean officialAllPositions, String batchName
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tape t = ctx.tape();
         ModelScores s = ctx.scores(batchName);
         int len = s.length();

@@ -20,7 +20,7 @@ public record WeightedGradientAscent(double beta, String batchName) implements O
     }
 
     @Override
-    public Tensor loss(StepContext ctx) {
+    public Tensor loss(LossContext ctx) {
         Tape t = ctx.tape();
         ModelScores s = ctx.scores(batchName);
         double[] lp = Terms.tokenLogProbValues(s);

@@ -15,7 +15,7 @@ import java.util.Map;
  * so objectives that read the same batch share one forward. The reference model's parameters are constants, so its
  * forward on the same tape records nothing.
  */
-public final class StepContext {
+public final class LossContext {
     private final Tape tape;
     private final CausalLM model;
     private final CausalLM reference;
@@ -23,7 +23,7 @@ public final class StepContext {
     private final Map<String, ModelScores> scores = new HashMap<>();
     private final Map<String, ModelScores> referenceScores = new HashMap<>();
 
-    public StepContext(Tape tape, CausalLM model, CausalLM reference, Map<String, Batch> batches) {
+    public LossContext(Tape tape, CausalLM model, CausalLM reference, Map<String, Batch> batches) {
         this.tape = tape;
         this.model = model;
         this.reference = reference;
