@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Tensor {
     private final INDArray value;
-    private final boolean requiresGrad;
+    private boolean requiresGrad;
     private final Tape producer;
     private INDArray grad;
     private String name;
@@ -62,6 +62,18 @@ public final class Tensor {
 
     public boolean requiresGrad() {
         return requiresGrad;
+    }
+
+    /**
+     * Freezes (false) or unfreezes (true) a leaf: a frozen leaf is treated as a constant by every op, so no gradient
+     * is computed for it (e.g. RMU trains three down-projections and nothing else). Op outputs cannot be changed.
+     */
+    public Tensor requiresGrad(boolean on) {
+        if (producer != null) {
+            throw new IllegalStateException("only leaves can be frozen or unfrozen; " + this + " is an op output");
+        }
+        this.requiresGrad = on;
+        return this;
     }
 
     /** True for user-created tensors (parameters, constants), false for op outputs. */

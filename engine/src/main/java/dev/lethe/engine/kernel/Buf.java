@@ -92,4 +92,17 @@ public final class Buf {
             d.put(i, d.get(i) + v);
         }
     }
+
+    /** Copies {@code len} consecutive elements from this view at {@code from} to {@code dst} at {@code to}. */
+    public void copyTo(int from, Buf dst, int to, int len) {
+        if (f != null && dst.f != null) {
+            dst.f.put(to, f, from, len);
+        } else if (d != null && dst.d != null) {
+            dst.d.put(to, d, from, len);
+        } else {
+            for (int i = 0; i < len; i++) {
+                dst.set(to + i, get(from + i));
+            }
+        }
+    }
 }

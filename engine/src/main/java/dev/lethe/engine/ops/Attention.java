@@ -3,6 +3,9 @@ package dev.lethe.engine.ops;
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
+import dev.lethe.engine.kernel.Par;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -66,10 +69,7 @@ public final class Attention {
                 maskedSoftmaxRows(pp, bh * tq * tk, tq, tk, past, causal, keyMask, bi * tk);
                 Nd4j.gemm(s, v3.slice(bkv), head, false, false, 1.0, 0.0);
                 for (int i = 0; i < tq; i++) {
-                    int o = ((bi * tq + i) * h + hi) * dh;
-                    for (int j = 0; j < dh; j++) {
-                        po.set(o + j, ph.get(i * dh + j));
-                    }
+                    ph.copyTo(i * dh, po, ((bi * tq + i) * h + hi) * dh, dh);
                 }
             }
         }
@@ -88,8 +88,13 @@ public final class Attention {
                     int bh = bi * h + hi;
                     int bkv = bi * hkv + hi / group;
                     for (int i = 0; i < tq; i++) {
-                        for (int j = 0; j < dh; j++) {
-                            pgh.set(i * dh + j, pg.get((int) (bi * gst[0] + i * gst[1] + hi * gst[2] + j * gst[3])));
+                        int gi = (int) (bi * gst[0] + i * gst[1] + hi * gst[2]);
+                        if (gst[3] == 1) {
+                            pg.copyTo(gi, pgh, i * dh, dh);
+                        } else {
+                            for (int j = 0; j < dh; j++) {
+                                pgh.set(i * dh + j, pg.get(gi + j * (int) gst[3]));
+                            }
                         }
                     }
                     INDArray p = probs.slice(bh);
@@ -98,17 +103,7 @@ public final class Attention {
                     }
                     // dP = dO V^T, then dS = P * (dP - rowsum(dP * P)) * scale
                     Nd4j.gemm(gHead, v3.slice(bkv), dS, false, true, 1.0, 0.0);
-                    int base = bh * tq * tk;
-                    for (int i = 0; i < tq; i++) {
-                        double dot = 0;
-                        for (int j = 0; j < tk; j++) {
-                            dot += pds.get(i * tk + j) * pp.get(base + i * tk + j);
-                        }
-                        for (int j = 0; j < tk; j++) {
-                            double pij = pp.get(base + i * tk + j);
-                            pds.set(i * tk + j, pij * (pds.get(i * tk + j) - dot) * scale);
-                        }
-                    }
+                    softmaxBackwardRows(pp, bh * tq * tk, pds, tq, tk, scale);
                     if (gq != null) {
                         Nd4j.gemm(dS, k3.slice(bkv), gq.slice(bh), false, false, 1.0, 1.0);
                     }
@@ -120,34 +115,107 @@ public final class Attention {
         }, q, k, v);
     }
 
+    /** dS = P * (dP - rowsum(dP * P)) * scale in place of dP, for tq rows of length tk; P starts at {@code base}. */
+    private static void softmaxBackwardRows(Buf pp, int base, Buf pds, int tq, int tk, double scale) {
+        Par.range(tq, 3L * tk, (lo, hi) -> {
+            if (pp.isFloat()) {
+                FloatBuffer p = pp.floats();
+                FloatBuffer ds = pds.floats();
+                for (int i = lo; i < hi; i++) {
+                    int pr = base + i * tk;
+                    int dr = i * tk;
+                    double dot = 0;
+                    for (int j = 0; j < tk; j++) {
+                        dot += (double) ds.get(dr + j) * p.get(pr + j);
+                    }
+                    for (int j = 0; j < tk; j++) {
+                        double pij = p.get(pr + j);
+                        ds.put(dr + j, (float) (pij * (ds.get(dr + j) - dot) * scale));
+                    }
+                }
+            } else {
+                DoubleBuffer p = pp.doubles();
+                DoubleBuffer ds = pds.doubles();
+                for (int i = lo; i < hi; i++) {
+                    int pr = base + i * tk;
+                    int dr = i * tk;
+                    double dot = 0;
+                    for (int j = 0; j < tk; j++) {
+                        dot += ds.get(dr + j) * p.get(pr + j);
+                    }
+                    for (int j = 0; j < tk; j++) {
+                        double pij = p.get(pr + j);
+                        ds.put(dr + j, pij * (ds.get(dr + j) - dot) * scale);
+                    }
+                }
+            }
+        });
+    }
+
     /** In-place masked softmax of tq rows of length tk starting at {@code base}; masked entries become exactly 0. */
     private static void maskedSoftmaxRows(Buf p, int base, int tq, int tk, int past, boolean causal, int[] keyMask,
             int maskBase) {
-        for (int i = 0; i < tq; i++) {
-            int row = base + i * tk;
-            int limit = causal ? Math.min(tk, past + i + 1) : tk;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < limit; j++) {
-                if (keyMask == null || keyMask[maskBase + j] != 0) {
-                    max = Math.max(max, p.get(row + j));
+        Par.range(tq, 4L * tk, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                int row = base + i * tk;
+                int limit = causal ? Math.min(tk, past + i + 1) : tk;
+                if (p.isFloat()) {
+                    softmaxRowF(p.floats(), row, tk, limit, keyMask, maskBase);
+                } else {
+                    softmaxRowD(p.doubles(), row, tk, limit, keyMask, maskBase);
                 }
             }
-            if (max == Double.NEGATIVE_INFINITY) {
-                for (int j = 0; j < tk; j++) {
-                    p.set(row + j, 0.0);
-                }
-                continue;
+        });
+    }
+
+    private static void softmaxRowF(FloatBuffer p, int row, int tk, int limit, int[] keyMask, int maskBase) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < limit; j++) {
+            if (keyMask == null || keyMask[maskBase + j] != 0) {
+                max = Math.max(max, p.get(row + j));
             }
-            double sum = 0;
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
             for (int j = 0; j < tk; j++) {
-                boolean visible = j < limit && (keyMask == null || keyMask[maskBase + j] != 0);
-                double e = visible ? Math.exp(p.get(row + j) - max) : 0.0;
-                p.set(row + j, e);
-                sum += e;
+                p.put(row + j, 0f);
             }
+            return;
+        }
+        double sum = 0;
+        for (int j = 0; j < tk; j++) {
+            boolean visible = j < limit && (keyMask == null || keyMask[maskBase + j] != 0);
+            double e = visible ? Math.exp(p.get(row + j) - max) : 0.0;
+            float ef = (float) e;
+            p.put(row + j, ef);
+            sum += e;
+        }
+        for (int j = 0; j < tk; j++) {
+            p.put(row + j, (float) (p.get(row + j) / sum));
+        }
+    }
+
+    private static void softmaxRowD(DoubleBuffer p, int row, int tk, int limit, int[] keyMask, int maskBase) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < limit; j++) {
+            if (keyMask == null || keyMask[maskBase + j] != 0) {
+                max = Math.max(max, p.get(row + j));
+            }
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
             for (int j = 0; j < tk; j++) {
-                p.set(row + j, p.get(row + j) / sum);
+                p.put(row + j, 0.0);
             }
+            return;
+        }
+        double sum = 0;
+        for (int j = 0; j < tk; j++) {
+            boolean visible = j < limit && (keyMask == null || keyMask[maskBase + j] != 0);
+            double e = visible ? Math.exp(p.get(row + j) - max) : 0.0;
+            p.put(row + j, e);
+            sum += e;
+        }
+        for (int j = 0; j < tk; j++) {
+            p.put(row + j, p.get(row + j) / sum);
         }
     }
 }

@@ -6,7 +6,9 @@ import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Erf;
 import dev.lethe.engine.kernel.Loops;
 import dev.lethe.engine.kernel.Shapes;
-import dev.lethe.engine.kernel.StridedLoop;
+import dev.lethe.engine.kernel.Walk;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -53,17 +55,55 @@ public final class Elementwise {
         Buf pa = Buf.of(av);
         Buf pb = Buf.of(bv);
         Buf po = Buf.of(out);
-        StridedLoop it = new StridedLoop(shape, sa, sb, out.stride());
-        while (it.next()) {
-            double x = pa.get(it.offset(0));
-            double y = pb.get(it.offset(1));
-            double r = switch (op) {
-                case ADD -> x + y;
-                case SUB -> x - y;
-                case MUL -> x * y;
-                case DIV -> x / y;
-            };
-            po.set(it.offset(2), r);
+        Walk w = Walk.of(shape, sa, sb, out.stride());
+        if (pa.isFloat()) {
+            FloatBuffer fa = pa.floats();
+            FloatBuffer fb = pb.floats();
+            FloatBuffer fo = po.floats();
+            // float +, -, *, / of two floats equal the double operation rounded to float
+            switch (op) {
+                case ADD -> w.run(true, (off, st, len) -> {
+                    for (int j = 0, ia = off[0], ib = off[1], io = off[2]; j < len;
+                            j++, ia += st[0], ib += st[1], io += st[2]) {
+                        fo.put(io, fa.get(ia) + fb.get(ib));
+                    }
+                });
+                case SUB -> w.run(true, (off, st, len) -> {
+                    for (int j = 0, ia = off[0], ib = off[1], io = off[2]; j < len;
+                            j++, ia += st[0], ib += st[1], io += st[2]) {
+                        fo.put(io, fa.get(ia) - fb.get(ib));
+                    }
+                });
+                case MUL -> w.run(true, (off, st, len) -> {
+                    for (int j = 0, ia = off[0], ib = off[1], io = off[2]; j < len;
+                            j++, ia += st[0], ib += st[1], io += st[2]) {
+                        fo.put(io, fa.get(ia) * fb.get(ib));
+                    }
+                });
+                case DIV -> w.run(true, (off, st, len) -> {
+                    for (int j = 0, ia = off[0], ib = off[1], io = off[2]; j < len;
+                            j++, ia += st[0], ib += st[1], io += st[2]) {
+                        fo.put(io, fa.get(ia) / fb.get(ib));
+                    }
+                });
+            }
+        } else {
+            DoubleBuffer da = pa.doubles();
+            DoubleBuffer db = pb.doubles();
+            DoubleBuffer dout = po.doubles();
+            w.run(true, (off, st, len) -> {
+                for (int j = 0, ia = off[0], ib = off[1], io = off[2]; j < len;
+                        j++, ia += st[0], ib += st[1], io += st[2]) {
+                    double x = da.get(ia);
+                    double y = db.get(ib);
+                    dout.put(io, switch (op) {
+                        case ADD -> x + y;
+                        case SUB -> x - y;
+                        case MUL -> x * y;
+                        case DIV -> x / y;
+                    });
+                }
+            });
         }
         return tape.record(out, g -> {
             if (op == Binary.ADD || op == Binary.SUB) {
@@ -76,31 +116,81 @@ public final class Elementwise {
                 return;
             }
             Buf pg = Buf.of(g);
+            boolean mul = op == Binary.MUL;
             if (a.requiresGrad()) {
+                // ga += g * b (mul) or g / b (div)
                 INDArray ga = tape.gradFor(a);
+                long[] sga = Shapes.broadcastStrides(ga.shape(), ga.stride(), shape);
+                Walk j = Walk.of(shape, g.stride(), sb, sga);
+                boolean par = !Loops.hasBroadcast(shape, sga);
                 Buf pga = Buf.of(ga);
-                StridedLoop j = new StridedLoop(shape, g.stride(), sb,
-                        Shapes.broadcastStrides(ga.shape(), ga.stride(), shape));
-                while (j.next()) {
-                    double gy = pg.get(j.offset(0));
-                    double y = pb.get(j.offset(1));
-                    pga.add(j.offset(2), op == Binary.MUL ? gy * y : gy / y);
+                if (pg.isFloat()) {
+                    FloatBuffer fg = pg.floats();
+                    FloatBuffer fb = pb.floats();
+                    FloatBuffer fga = pga.floats();
+                    j.run(par, (off, st, len) -> {
+                        for (int i = 0, ig = off[0], ib = off[1], io = off[2]; i < len;
+                                i++, ig += st[0], ib += st[1], io += st[2]) {
+                            float v = mul ? fg.get(ig) * fb.get(ib) : fg.get(ig) / fb.get(ib);
+                            fga.put(io, fga.get(io) + v);
+                        }
+                    });
+                } else {
+                    DoubleBuffer dg = pg.doubles();
+                    DoubleBuffer db = pb.doubles();
+                    DoubleBuffer dga = pga.doubles();
+                    j.run(par, (off, st, len) -> {
+                        for (int i = 0, ig = off[0], ib = off[1], io = off[2]; i < len;
+                                i++, ig += st[0], ib += st[1], io += st[2]) {
+                            double v = mul ? dg.get(ig) * db.get(ib) : dg.get(ig) / db.get(ib);
+                            dga.put(io, dga.get(io) + v);
+                        }
+                    });
                 }
             }
             if (b.requiresGrad()) {
+                // gb += g * a (mul) or -g * a / b^2 (div)
                 INDArray gb = tape.gradFor(b);
+                long[] sgb = Shapes.broadcastStrides(gb.shape(), gb.stride(), shape);
+                Walk j = Walk.of(shape, g.stride(), sa, sb, sgb);
+                boolean par = !Loops.hasBroadcast(shape, sgb);
                 Buf pgb = Buf.of(gb);
-                StridedLoop j = new StridedLoop(shape, g.stride(), sa, sb,
-                        Shapes.broadcastStrides(gb.shape(), gb.stride(), shape));
-                while (j.next()) {
-                    double gy = pg.get(j.offset(0));
-                    double x = pa.get(j.offset(1));
-                    if (op == Binary.MUL) {
-                        pgb.add(j.offset(3), gy * x);
-                    } else {
-                        double y = pb.get(j.offset(2));
-                        pgb.add(j.offset(3), -gy * x / (y * y));
-                    }
+                if (pg.isFloat()) {
+                    FloatBuffer fg = pg.floats();
+                    FloatBuffer fa = pa.floats();
+                    FloatBuffer fb = pb.floats();
+                    FloatBuffer fgb = pgb.floats();
+                    j.run(par, (off, st, len) -> {
+                        for (int i = 0, ig = off[0], ia = off[1], ib = off[2], io = off[3]; i < len;
+                                i++, ig += st[0], ia += st[1], ib += st[2], io += st[3]) {
+                            float v;
+                            if (mul) {
+                                v = fg.get(ig) * fa.get(ia);
+                            } else {
+                                double y = fb.get(ib);
+                                v = (float) (-(double) fg.get(ig) * fa.get(ia) / (y * y));
+                            }
+                            fgb.put(io, fgb.get(io) + v);
+                        }
+                    });
+                } else {
+                    DoubleBuffer dg = pg.doubles();
+                    DoubleBuffer da = pa.doubles();
+                    DoubleBuffer db = pb.doubles();
+                    DoubleBuffer dgb = pgb.doubles();
+                    j.run(par, (off, st, len) -> {
+                        for (int i = 0, ig = off[0], ia = off[1], ib = off[2], io = off[3]; i < len;
+                                i++, ig += st[0], ia += st[1], ib += st[2], io += st[3]) {
+                            double v;
+                            if (mul) {
+                                v = dg.get(ig) * da.get(ia);
+                            } else {
+                                double y = db.get(ib);
+                                v = -dg.get(ig) * da.get(ia) / (y * y);
+                            }
+                            dgb.put(io, dgb.get(io) + v);
+                        }
+                    });
                 }
             }
         }, a, b);
@@ -119,19 +209,155 @@ public final class Elementwise {
         INDArray out = tape.allocate(a.dtype(), shape);
         Buf pa = Buf.of(av);
         Buf po = Buf.of(out);
-        StridedLoop it = new StridedLoop(shape, av.stride(), out.stride());
-        while (it.next()) {
-            po.set(it.offset(1), fn.f(pa.get(it.offset(0))));
+        Walk w = Walk.of(shape, av.stride(), out.stride());
+        if (pa.isFloat()) {
+            FloatBuffer fa = pa.floats();
+            FloatBuffer fo = po.floats();
+            w.run(true, (off, st, len) -> {
+                for (int j = 0, ia = off[0], io = off[1]; j < len; j++, ia += st[0], io += st[1]) {
+                    fo.put(io, (float) fn.f(fa.get(ia)));
+                }
+            });
+        } else {
+            DoubleBuffer da = pa.doubles();
+            DoubleBuffer dout = po.doubles();
+            w.run(true, (off, st, len) -> {
+                for (int j = 0, ia = off[0], io = off[1]; j < len; j++, ia += st[0], io += st[1]) {
+                    dout.put(io, fn.f(da.get(ia)));
+                }
+            });
         }
         return tape.record(out, g -> {
             INDArray ga = tape.gradFor(a);
             Buf pg = Buf.of(g);
             Buf pga = Buf.of(ga);
-            StridedLoop j = new StridedLoop(shape, g.stride(), av.stride(), out.stride(), ga.stride());
-            while (j.next()) {
-                pga.add(j.offset(3), pg.get(j.offset(0)) * fn.df(pa.get(j.offset(1)), po.get(j.offset(2))));
+            Walk j = Walk.of(shape, g.stride(), av.stride(), out.stride(), ga.stride());
+            boolean par = !Loops.hasBroadcast(shape, ga.stride());
+            if (pg.isFloat()) {
+                FloatBuffer fg = pg.floats();
+                FloatBuffer fa = pa.floats();
+                FloatBuffer fo = po.floats();
+                FloatBuffer fga = pga.floats();
+                j.run(par, (off, st, len) -> {
+                    for (int i = 0, ig = off[0], ia = off[1], io = off[2], ix = off[3]; i < len;
+                            i++, ig += st[0], ia += st[1], io += st[2], ix += st[3]) {
+                        fga.put(ix, fga.get(ix) + (float) (fg.get(ig) * fn.df(fa.get(ia), fo.get(io))));
+                    }
+                });
+            } else {
+                DoubleBuffer dg = pg.doubles();
+                DoubleBuffer da = pa.doubles();
+                DoubleBuffer dout = po.doubles();
+                DoubleBuffer dga = pga.doubles();
+                j.run(par, (off, st, len) -> {
+                    for (int i = 0, ig = off[0], ia = off[1], io = off[2], ix = off[3]; i < len;
+                            i++, ig += st[0], ia += st[1], io += st[2], ix += st[3]) {
+                        dga.put(ix, dga.get(ix) + dg.get(ig) * fn.df(da.get(ia), dout.get(io)));
+                    }
+                });
             }
         }, a);
+    }
+
+    /**
+     * SwiGLU's gating, fused: silu(gate) * up in one pass (arXiv 2002.05202), with one backward pass for both inputs.
+     * Equal to {@code mul(silu(gate), up)} bit for bit (the same formulas, rounded at the same points), without storing
+     * the SiLU output. gate and up must have the same shape; any strides.
+     */
+    public static Tensor swiglu(Tape tape, Tensor gate, Tensor up) {
+        if (gate.dtype() != up.dtype()) {
+            throw new IllegalArgumentException("swiglu: dtypes differ (" + gate.dtype() + " vs " + up.dtype() + ")");
+        }
+        INDArray gv = gate.value();
+        INDArray uv = up.value();
+        long[] shape = gv.shape();
+        if (!java.util.Arrays.equals(shape, uv.shape())) {
+            throw new IllegalArgumentException("swiglu: gate " + java.util.Arrays.toString(shape) + " and up "
+                    + java.util.Arrays.toString(uv.shape()) + " differ");
+        }
+        INDArray out = tape.allocate(gate.dtype(), shape);
+        Buf pgt = Buf.of(gv);
+        Buf pu = Buf.of(uv);
+        Buf po = Buf.of(out);
+        Walk w = Walk.of(shape, gv.stride(), uv.stride(), out.stride());
+        if (pgt.isFloat()) {
+            FloatBuffer fgt = pgt.floats();
+            FloatBuffer fu = pu.floats();
+            FloatBuffer fo = po.floats();
+            w.run(true, (off, st, len) -> {
+                for (int j = 0, ia = off[0], ib = off[1], io = off[2]; j < len;
+                        j++, ia += st[0], ib += st[1], io += st[2]) {
+                    double x = fgt.get(ia);
+                    float s = (float) (x * stableSigmoid(x));
+                    fo.put(io, s * fu.get(ib));
+                }
+            });
+        } else {
+            DoubleBuffer dgt = pgt.doubles();
+            DoubleBuffer du = pu.doubles();
+            DoubleBuffer dout = po.doubles();
+            w.run(true, (off, st, len) -> {
+                for (int j = 0, ia = off[0], ib = off[1], io = off[2]; j < len;
+                        j++, ia += st[0], ib += st[1], io += st[2]) {
+                    double x = dgt.get(ia);
+                    dout.put(io, x * stableSigmoid(x) * du.get(ib));
+                }
+            });
+        }
+        return tape.record(out, g -> {
+            boolean wantGate = gate.requiresGrad();
+            boolean wantUp = up.requiresGrad();
+            INDArray gg = wantGate ? tape.gradFor(gate) : g;
+            INDArray gu = wantUp ? tape.gradFor(up) : g;
+            Buf pg = Buf.of(g);
+            Buf pgg = Buf.of(gg);
+            Buf pgu = Buf.of(gu);
+            Walk j = Walk.of(shape, g.stride(), gv.stride(), uv.stride(), gg.stride(), gu.stride());
+            if (pg.isFloat()) {
+                FloatBuffer fg = pg.floats();
+                FloatBuffer fgt = pgt.floats();
+                FloatBuffer fu = pu.floats();
+                FloatBuffer fgg = pgg.floats();
+                FloatBuffer fgu = pgu.floats();
+                j.run(true, (off, st, len) -> {
+                    for (int i = 0, ig = off[0], ia = off[1], ib = off[2], ka = off[3], kb = off[4]; i < len;
+                            i++, ig += st[0], ia += st[1], ib += st[2], ka += st[3], kb += st[4]) {
+                        float gy = fg.get(ig);
+                        double x = fgt.get(ia);
+                        double sg = stableSigmoid(x);
+                        if (wantUp) {
+                            float s = (float) (x * sg);
+                            fgu.put(kb, fgu.get(kb) + gy * s);
+                        }
+                        if (wantGate) {
+                            float gs = gy * fu.get(ib);
+                            fgg.put(ka, fgg.get(ka) + (float) (gs * (sg * (1.0 + x * (1.0 - sg)))));
+                        }
+                    }
+                });
+            } else {
+                DoubleBuffer dg = pg.doubles();
+                DoubleBuffer dgt = pgt.doubles();
+                DoubleBuffer du = pu.doubles();
+                DoubleBuffer dgg = pgg.doubles();
+                DoubleBuffer dgu = pgu.doubles();
+                j.run(true, (off, st, len) -> {
+                    for (int i = 0, ig = off[0], ia = off[1], ib = off[2], ka = off[3], kb = off[4]; i < len;
+                            i++, ig += st[0], ia += st[1], ib += st[2], ka += st[3], kb += st[4]) {
+                        double gy = dg.get(ig);
+                        double x = dgt.get(ia);
+                        double sg = stableSigmoid(x);
+                        if (wantUp) {
+                            dgu.put(kb, dgu.get(kb) + gy * (x * sg));
+                        }
+                        if (wantGate) {
+                            double gs = gy * du.get(ib);
+                            dgg.put(ka, dgg.get(ka) + gs * (sg * (1.0 + x * (1.0 - sg))));
+                        }
+                    }
+                });
+            }
+        }, gate, up);
     }
 
     public static Tensor addScalar(Tape tape, Tensor a, double s) {

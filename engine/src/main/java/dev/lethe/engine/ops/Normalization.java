@@ -3,7 +3,11 @@ package dev.lethe.engine.ops;
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
+import dev.lethe.engine.kernel.Par;
 import dev.lethe.engine.kernel.StridedLoop;
+import dev.lethe.engine.kernel.Walk;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -43,78 +47,135 @@ public final class Normalization {
         double[] b = bias == null ? null : readVector(bias.value(), false);
         Buf px = Buf.of(xv);
         Buf po = Buf.of(out);
-        StridedLoop rows = StridedLoop.rows(shape, xv.stride());
-        int row = 0;
-        while (rows.next()) {
-            int bx = rows.offset(0);
-            double mu = 0;
-            if (!rms) {
-                for (int j = 0; j < d; j++) {
-                    mu += px.get(bx + j * sx);
+        long[] xst = xv.stride();
+        Par.range(rowsN, 6L * d, (lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                int bx = Walk.rowOffset(shape, xst, row);
+                int bo = row * d;
+                double mu = 0;
+                double var = 0;
+                if (px.isFloat()) {
+                    FloatBuffer fx = px.floats();
+                    FloatBuffer fo = po.floats();
+                    if (!rms) {
+                        for (int j = 0, i = bx; j < d; j++, i += sx) {
+                            mu += fx.get(i);
+                        }
+                        mu /= d;
+                    }
+                    for (int j = 0, i = bx; j < d; j++, i += sx) {
+                        double c = fx.get(i) - mu;
+                        var += c * c;
+                    }
+                    var /= d;
+                    double iv = 1.0 / Math.sqrt(var + eps);
+                    mean[row] = mu;
+                    inv[row] = iv;
+                    for (int j = 0, i = bx; j < d; j++, i += sx) {
+                        double y = (fx.get(i) - mu) * iv;
+                        if (w != null) {
+                            y *= w[j];
+                        }
+                        if (b != null) {
+                            y += b[j];
+                        }
+                        fo.put(bo + j, (float) y);
+                    }
+                } else {
+                    DoubleBuffer dx = px.doubles();
+                    DoubleBuffer dout = po.doubles();
+                    if (!rms) {
+                        for (int j = 0, i = bx; j < d; j++, i += sx) {
+                            mu += dx.get(i);
+                        }
+                        mu /= d;
+                    }
+                    for (int j = 0, i = bx; j < d; j++, i += sx) {
+                        double c = dx.get(i) - mu;
+                        var += c * c;
+                    }
+                    var /= d;
+                    double iv = 1.0 / Math.sqrt(var + eps);
+                    mean[row] = mu;
+                    inv[row] = iv;
+                    for (int j = 0, i = bx; j < d; j++, i += sx) {
+                        double y = (dx.get(i) - mu) * iv;
+                        if (w != null) {
+                            y *= w[j];
+                        }
+                        if (b != null) {
+                            y += b[j];
+                        }
+                        dout.put(bo + j, y);
+                    }
                 }
-                mu /= d;
             }
-            double var = 0;
-            for (int j = 0; j < d; j++) {
-                double c = px.get(bx + j * sx) - mu;
-                var += c * c;
-            }
-            var /= d;
-            double iv = 1.0 / Math.sqrt(var + eps);
-            mean[row] = mu;
-            inv[row] = iv;
-            int bo = row * d;
-            for (int j = 0; j < d; j++) {
-                double y = (px.get(bx + j * sx) - mu) * iv;
-                if (w != null) {
-                    y *= w[j];
-                }
-                if (b != null) {
-                    y += b[j];
-                }
-                po.set(bo + j, y);
-            }
-            row++;
-        }
+        });
         return tape.record(out, g -> {
             Buf pg = Buf.of(g);
             int sg = (int) g.stride(r - 1);
+            long[] gst = g.stride();
             double[] gw = weight != null && weight.requiresGrad() ? new double[d] : null;
             double[] gb = bias != null && bias.requiresGrad() ? new double[d] : null;
             INDArray gx = x.requiresGrad() ? tape.gradFor(x) : null;
             Buf pgx = gx == null ? null : Buf.of(gx);
-            double[] gh = new double[d];
-            double[] xh = new double[d];
-            StridedLoop it = StridedLoop.rows(shape, xv.stride(), g.stride());
-            int k = 0;
-            while (it.next()) {
-                int bx = it.offset(0);
-                int bg = it.offset(1);
-                double meanGh = 0;
-                double meanGhXh = 0;
-                for (int j = 0; j < d; j++) {
-                    xh[j] = (px.get(bx + j * sx) - mean[k]) * inv[k];
-                    double gy = pg.get(bg + j * sg);
-                    if (gw != null) {
-                        gw[j] += gy * xh[j];
+            if (pgx != null) {
+                // input gradient, row by row (rows are independent)
+                Par.range(rowsN, 8L * d, (lo, hi) -> {
+                    double[] gh = new double[d];
+                    double[] xh = new double[d];
+                    for (int k = lo; k < hi; k++) {
+                        int bx = Walk.rowOffset(shape, xst, k);
+                        int bg = Walk.rowOffset(shape, gst, k);
+                        double mk = mean[k];
+                        double ik = inv[k];
+                        double meanGh = 0;
+                        double meanGhXh = 0;
+                        for (int j = 0, i = bx, ig = bg; j < d; j++, i += sx, ig += sg) {
+                            xh[j] = (px.get(i) - mk) * ik;
+                            double gy = pg.get(ig);
+                            gh[j] = w == null ? gy : gy * w[j];
+                            meanGh += gh[j];
+                            meanGhXh += gh[j] * xh[j];
+                        }
+                        meanGh /= d;
+                        meanGhXh /= d;
+                        int bgx = k * d;
+                        if (pgx.isFloat()) {
+                            FloatBuffer fgx = pgx.floats();
+                            for (int j = 0; j < d; j++) {
+                                double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
+                                fgx.put(bgx + j, fgx.get(bgx + j) + (float) (v * ik));
+                            }
+                        } else {
+                            DoubleBuffer dgx = pgx.doubles();
+                            for (int j = 0; j < d; j++) {
+                                double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
+                                dgx.put(bgx + j, dgx.get(bgx + j) + v * ik);
+                            }
+                        }
                     }
-                    if (gb != null) {
-                        gb[j] += gy;
+                });
+            }
+            if (gw != null || gb != null) {
+                // weight and bias gradients: sums over rows, split by columns so each column adds in row order
+                Par.range(d, 4L * rowsN, (lo, hi) -> {
+                    for (int k = 0; k < rowsN; k++) {
+                        int bx = Walk.rowOffset(shape, xst, k);
+                        int bg = Walk.rowOffset(shape, gst, k);
+                        double mk = mean[k];
+                        double ik = inv[k];
+                        for (int j = lo; j < hi; j++) {
+                            double gy = pg.get(bg + j * sg);
+                            if (gw != null) {
+                                gw[j] += gy * ((px.get(bx + j * sx) - mk) * ik);
+                            }
+                            if (gb != null) {
+                                gb[j] += gy;
+                            }
+                        }
                     }
-                    gh[j] = w == null ? gy : gy * w[j];
-                    meanGh += gh[j];
-                    meanGhXh += gh[j] * xh[j];
-                }
-                meanGh /= d;
-                meanGhXh /= d;
-                if (pgx != null) {
-                    int bgx = k * d;
-                    for (int j = 0; j < d; j++) {
-                        double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
-                        pgx.add(bgx + j, v * inv[k]);
-                    }
-                }
-                k++;
+                });
             }
             if (gw != null) {
                 addVector(tape.gradFor(weight), gw);

@@ -3,7 +3,8 @@ package dev.lethe.engine.ops;
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
-import dev.lethe.engine.kernel.StridedLoop;
+import dev.lethe.engine.kernel.Par;
+import dev.lethe.engine.kernel.Walk;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -40,54 +41,62 @@ public final class Rope {
         Buf ps = Buf.of(sin);
         long[] cst = cos.stride();
         long[] sst = sin.stride();
-        StridedLoop rows = StridedLoop.rows(shape, xv.stride(), out.stride());
-        while (rows.next()) {
-            long[] idx = rows.index();
-            int b = perBatch ? (int) idx[0] : 0;
-            int t = (int) idx[2];
-            int bx = rows.offset(0);
-            int bo = rows.offset(1);
-            int cBase = (int) (b * cst[0] + t * cst[1]);
-            int sBase = (int) (b * sst[0] + t * sst[1]);
-            for (int j = 0; j < half; j++) {
-                double c = pc.get(cBase + j * (int) cst[2]);
-                double s = ps.get(sBase + j * (int) sst[2]);
-                double x1 = px.get(bx + j * sx);
-                double x2 = px.get(bx + (j + half) * sx);
-                po.set(bo + j, x1 * c - x2 * s);
-                po.set(bo + j + half, x2 * c + x1 * s);
+        long[] xst = xv.stride();
+        int rowsN = (int) (shape[0] * shape[1] * shape[2]);
+        int tN = (int) shape[2];
+        int hN = (int) shape[1];
+        int cs2 = (int) cst[2];
+        int ss2 = (int) sst[2];
+        Par.range(rowsN, 4L * dh, (lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                int b = perBatch ? row / (hN * tN) : 0;
+                int t = row % tN;
+                int bx = Walk.rowOffset(shape, xst, row);
+                int bo = row * dh;
+                int cBase = (int) (b * cst[0] + t * cst[1]);
+                int sBase = (int) (b * sst[0] + t * sst[1]);
+                for (int j = 0; j < half; j++) {
+                    double c = pc.get(cBase + j * cs2);
+                    double s = ps.get(sBase + j * ss2);
+                    double x1 = px.get(bx + j * sx);
+                    double x2 = px.get(bx + (j + half) * sx);
+                    po.set(bo + j, x1 * c - x2 * s);
+                    po.set(bo + j + half, x2 * c + x1 * s);
+                }
+                for (int j = rotaryDim; j < dh; j++) {
+                    po.set(bo + j, px.get(bx + j * sx));
+                }
             }
-            for (int j = rotaryDim; j < dh; j++) {
-                po.set(bo + j, px.get(bx + j * sx));
-            }
-        }
+        });
         return tape.record(out, g -> {
             INDArray gx = tape.gradFor(x);
             Buf pg = Buf.of(g);
             Buf pgx = Buf.of(gx);
             int sg = (int) g.stride(3);
             int sgx = (int) gx.stride(3);
-            StridedLoop it = StridedLoop.rows(shape, g.stride(), gx.stride());
-            while (it.next()) {
-                long[] idx = it.index();
-                int b = perBatch ? (int) idx[0] : 0;
-                int t = (int) idx[2];
-                int bg = it.offset(0);
-                int bgx = it.offset(1);
-                int cBase = (int) (b * cst[0] + t * cst[1]);
-                int sBase = (int) (b * sst[0] + t * sst[1]);
-                for (int j = 0; j < half; j++) {
-                    double c = pc.get(cBase + j * (int) cst[2]);
-                    double s = ps.get(sBase + j * (int) sst[2]);
-                    double g1 = pg.get(bg + j * sg);
-                    double g2 = pg.get(bg + (j + half) * sg);
-                    pgx.add(bgx + j * sgx, g1 * c + g2 * s);
-                    pgx.add(bgx + (j + half) * sgx, -g1 * s + g2 * c);
+            long[] gst = g.stride();
+            long[] gxst = gx.stride();
+            Par.range(rowsN, 4L * dh, (lo, hi) -> {
+                for (int row = lo; row < hi; row++) {
+                    int b = perBatch ? row / (hN * tN) : 0;
+                    int t = row % tN;
+                    int bg = Walk.rowOffset(shape, gst, row);
+                    int bgx = Walk.rowOffset(shape, gxst, row);
+                    int cBase = (int) (b * cst[0] + t * cst[1]);
+                    int sBase = (int) (b * sst[0] + t * sst[1]);
+                    for (int j = 0; j < half; j++) {
+                        double c = pc.get(cBase + j * cs2);
+                        double s = ps.get(sBase + j * ss2);
+                        double g1 = pg.get(bg + j * sg);
+                        double g2 = pg.get(bg + (j + half) * sg);
+                        pgx.add(bgx + j * sgx, g1 * c + g2 * s);
+                        pgx.add(bgx + (j + half) * sgx, -g1 * s + g2 * c);
+                    }
+                    for (int j = rotaryDim; j < dh; j++) {
+                        pgx.add(bgx + j * sgx, pg.get(bg + j * sg));
+                    }
                 }
-                for (int j = rotaryDim; j < dh; j++) {
-                    pgx.add(bgx + j * sgx, pg.get(bg + j * sg));
-                }
-            }
+            });
         }, x);
     }
 }

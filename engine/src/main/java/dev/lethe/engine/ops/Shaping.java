@@ -6,6 +6,9 @@ import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Loops;
 import dev.lethe.engine.kernel.Shapes;
 import dev.lethe.engine.kernel.StridedLoop;
+import dev.lethe.engine.kernel.Walk;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
@@ -131,30 +134,19 @@ public final class Shaping {
         long[] outShape = first.clone();
         outShape[ax] = total;
         INDArray out = tape.allocate(xs[0].dtype(), outShape);
-        Buf po = Buf.of(out);
         long outAxisStride = out.stride(ax);
         for (int k = 0; k < xs.length; k++) {
             INDArray xv = xs[k].value();
-            Buf px = Buf.of(xv);
-            int base = (int) (starts[k] * outAxisStride);
-            StridedLoop it = new StridedLoop(xv.shape(), xv.stride(), out.stride());
-            while (it.next()) {
-                po.set(base + it.offset(1), px.get(it.offset(0)));
-            }
+            long base = starts[k] * outAxisStride;
+            Loops.copy(xv, strided(out, xv.shape(), out.stride(), base));
         }
         return tape.record(out, g -> {
-            Buf pg = Buf.of(g);
             for (int k = 0; k < xs.length; k++) {
                 if (!xs[k].requiresGrad()) {
                     continue;
                 }
                 INDArray gx = tape.gradFor(xs[k]);
-                Buf pgx = Buf.of(gx);
-                int base = (int) (starts[k] * g.stride(ax));
-                StridedLoop it = new StridedLoop(gx.shape(), gx.stride(), g.stride());
-                while (it.next()) {
-                    pgx.add(it.offset(0), pg.get(base + it.offset(1)));
-                }
+                Loops.accumulate(gx, strided(g, gx.shape(), g.stride(), starts[k] * g.stride(ax)), 1.0);
             }
         }, xs);
     }
@@ -258,12 +250,36 @@ public final class Shaping {
         Loops.accumulate(gx, gView, 1.0);
     }
 
-    /** dst[base + sum(idx * dstStride)] += g[idx] over g's shape. */
+    /**
+     * dst[base + sum(idx * dstStride)] += g[idx] over g's shape, one contiguous run at a time (the slice of the logits
+     * in a loss is one run per batch row). Split across threads when no two elements of g share a destination.
+     */
     private static void addStrided(INDArray g, Buf dst, int base, long[] dstStride) {
         Buf pg = Buf.of(g);
-        StridedLoop it = new StridedLoop(g.shape(), g.stride(), dstStride);
-        while (it.next()) {
-            dst.add(base + it.offset(1), pg.get(it.offset(0)));
+        long[] shape = g.shape();
+        Walk w = Walk.of(shape, g.stride(), dstStride);
+        boolean par = !Loops.hasBroadcast(shape, dstStride);
+        if (pg.isFloat() && dst.isFloat()) {
+            FloatBuffer fg = pg.floats();
+            FloatBuffer fd = dst.floats();
+            w.run(par, (off, st, len) -> {
+                for (int j = 0, ig = off[0], io = base + off[1]; j < len; j++, ig += st[0], io += st[1]) {
+                    fd.put(io, fd.get(io) + fg.get(ig));
+                }
+            });
+        } else if (!pg.isFloat() && !dst.isFloat()) {
+            DoubleBuffer dg = pg.doubles();
+            DoubleBuffer dd = dst.doubles();
+            w.run(par, (off, st, len) -> {
+                for (int j = 0, ig = off[0], io = base + off[1]; j < len; j++, ig += st[0], io += st[1]) {
+                    dd.put(io, dd.get(io) + dg.get(ig));
+                }
+            });
+        } else {
+            StridedLoop it = new StridedLoop(shape, g.stride(), dstStride);
+            while (it.next()) {
+                dst.add(base + it.offset(1), pg.get(it.offset(0)));
+            }
         }
     }
 }

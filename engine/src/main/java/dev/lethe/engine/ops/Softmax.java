@@ -3,13 +3,17 @@ package dev.lethe.engine.ops;
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
-import dev.lethe.engine.kernel.StridedLoop;
+import dev.lethe.engine.kernel.Par;
+import dev.lethe.engine.kernel.Walk;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Softmax, log-softmax and the fused log-softmax + gather that yields per-token log-probabilities (the common currency
  * of every loss and metric, design.md). All work on the last axis, one row at a time in double precision, without
- * materialising intermediate arrays; inputs may be strided views (for example logits[:, :-1, :]).
+ * materialising intermediate arrays; inputs may be strided views (for example logits[:, :-1, :]). Rows are independent
+ * and split across {@link Par}'s threads.
  */
 public final class Softmax {
     private Softmax() {
@@ -34,55 +38,109 @@ public final class Softmax {
         INDArray out = tape.allocate(x.dtype(), shape);
         Buf px = Buf.of(xv);
         Buf po = Buf.of(out);
-        StridedLoop rows = StridedLoop.rows(shape, xv.stride(), out.stride());
-        while (rows.next()) {
-            int bx = rows.offset(0);
-            int bo = rows.offset(1);
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                max = Math.max(max, px.get(bx + j * sx));
+        long[] xst = xv.stride();
+        int rowsN = n == 0 ? 0 : (int) (xv.length() / n);
+        Par.range(rowsN, 8L * n, (lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                int bx = Walk.rowOffset(shape, xst, row);
+                int bo = row * n;
+                if (px.isFloat()) {
+                    FloatBuffer fx = px.floats();
+                    FloatBuffer fo = po.floats();
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0, ix = bx; j < n; j++, ix += sx) {
+                        max = Math.max(max, fx.get(ix));
+                    }
+                    double sum = 0;
+                    for (int j = 0, ix = bx; j < n; j++, ix += sx) {
+                        sum += Math.exp(fx.get(ix) - max);
+                    }
+                    double lse = max + Math.log(sum);
+                    for (int j = 0, ix = bx; j < n; j++, ix += sx) {
+                        double v = fx.get(ix) - lse;
+                        fo.put(bo + j, (float) (log ? v : Math.exp(v)));
+                    }
+                } else {
+                    DoubleBuffer dx = px.doubles();
+                    DoubleBuffer dout = po.doubles();
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0, ix = bx; j < n; j++, ix += sx) {
+                        max = Math.max(max, dx.get(ix));
+                    }
+                    double sum = 0;
+                    for (int j = 0, ix = bx; j < n; j++, ix += sx) {
+                        sum += Math.exp(dx.get(ix) - max);
+                    }
+                    double lse = max + Math.log(sum);
+                    for (int j = 0, ix = bx; j < n; j++, ix += sx) {
+                        double v = dx.get(ix) - lse;
+                        dout.put(bo + j, log ? v : Math.exp(v));
+                    }
+                }
             }
-            double sum = 0;
-            for (int j = 0; j < n; j++) {
-                sum += Math.exp(px.get(bx + j * sx) - max);
-            }
-            double lse = max + Math.log(sum);
-            for (int j = 0; j < n; j++) {
-                double v = px.get(bx + j * sx) - lse;
-                po.set(bo + j, log ? v : Math.exp(v));
-            }
-        }
+        });
         return tape.record(out, g -> {
             INDArray gx = tape.gradFor(x);
             Buf pg = Buf.of(g);
             Buf pgx = Buf.of(gx);
             int sg = (int) g.stride(r - 1);
-            StridedLoop it = StridedLoop.rows(shape, g.stride(), out.stride(), gx.stride());
-            while (it.next()) {
-                int bg = it.offset(0);
-                int bo = it.offset(1);
-                int bgx = it.offset(2);
-                if (log) {
-                    // d logsoftmax: g - softmax * sum(g)
-                    double gs = 0;
-                    for (int j = 0; j < n; j++) {
-                        gs += pg.get(bg + j * sg);
-                    }
-                    for (int j = 0; j < n; j++) {
-                        pgx.add(bgx + j, pg.get(bg + j * sg) - Math.exp(po.get(bo + j)) * gs);
-                    }
-                } else {
-                    // d softmax: y * (g - sum(g * y))
-                    double dot = 0;
-                    for (int j = 0; j < n; j++) {
-                        dot += pg.get(bg + j * sg) * po.get(bo + j);
-                    }
-                    for (int j = 0; j < n; j++) {
-                        double y = po.get(bo + j);
-                        pgx.add(bgx + j, y * (pg.get(bg + j * sg) - dot));
+            int sgx = (int) gx.stride(r - 1);
+            long[] gst = g.stride();
+            long[] gxst = gx.stride();
+            Par.range(rowsN, 4L * n, (lo, hi) -> {
+                for (int row = lo; row < hi; row++) {
+                    int bg = Walk.rowOffset(shape, gst, row);
+                    int bo = row * n;
+                    int bgx = Walk.rowOffset(shape, gxst, row);
+                    if (pg.isFloat()) {
+                        FloatBuffer fg = pg.floats();
+                        FloatBuffer fo = po.floats();
+                        FloatBuffer fgx = pgx.floats();
+                        if (log) {
+                            // d logsoftmax: g - softmax * sum(g)
+                            double gs = 0;
+                            for (int j = 0, ig = bg; j < n; j++, ig += sg) {
+                                gs += fg.get(ig);
+                            }
+                            for (int j = 0, ig = bg, ix = bgx; j < n; j++, ig += sg, ix += sgx) {
+                                fgx.put(ix, fgx.get(ix) + (float) (fg.get(ig) - Math.exp(fo.get(bo + j)) * gs));
+                            }
+                        } else {
+                            // d softmax: y * (g - sum(g * y))
+                            double dot = 0;
+                            for (int j = 0, ig = bg; j < n; j++, ig += sg) {
+                                dot += (double) fg.get(ig) * fo.get(bo + j);
+                            }
+                            for (int j = 0, ig = bg, ix = bgx; j < n; j++, ig += sg, ix += sgx) {
+                                double y = fo.get(bo + j);
+                                fgx.put(ix, fgx.get(ix) + (float) (y * (fg.get(ig) - dot)));
+                            }
+                        }
+                    } else {
+                        DoubleBuffer dg = pg.doubles();
+                        DoubleBuffer dout = po.doubles();
+                        DoubleBuffer dgx = pgx.doubles();
+                        if (log) {
+                            double gs = 0;
+                            for (int j = 0, ig = bg; j < n; j++, ig += sg) {
+                                gs += dg.get(ig);
+                            }
+                            for (int j = 0, ig = bg, ix = bgx; j < n; j++, ig += sg, ix += sgx) {
+                                dgx.put(ix, dgx.get(ix) + (dg.get(ig) - Math.exp(dout.get(bo + j)) * gs));
+                            }
+                        } else {
+                            double dot = 0;
+                            for (int j = 0, ig = bg; j < n; j++, ig += sg) {
+                                dot += dg.get(ig) * dout.get(bo + j);
+                            }
+                            for (int j = 0, ig = bg, ix = bgx; j < n; j++, ig += sg, ix += sgx) {
+                                double y = dout.get(bo + j);
+                                dgx.put(ix, dgx.get(ix) + y * (dg.get(ig) - dot));
+                            }
+                        }
                     }
                 }
-            }
+            });
         }, x);
     }
 
@@ -105,56 +163,80 @@ public final class Softmax {
             throw new IllegalArgumentException("tokenLogProbs: " + rowsN + " rows but " + targets.length + " targets"
                     + (mask == null ? "" : " and " + mask.length + " mask entries"));
         }
+        for (int row = 0; row < rowsN; row++) {
+            int t = targets[row];
+            if ((mask == null || mask[row] != 0) && (t < 0 || t >= v)) {
+                throw new IllegalArgumentException("tokenLogProbs: target id " + t + " at row " + row
+                        + " is outside the vocabulary [0, " + v + ") and the row is not masked");
+            }
+        }
         INDArray out = tape.allocate(logits.dtype(), outShape);
         Buf pl = Buf.of(lv);
         Buf po = Buf.of(out);
         double[] lse = new double[rowsN];
-        StridedLoop rows = StridedLoop.rows(shape, lv.stride());
-        int row = 0;
-        while (rows.next()) {
-            if (mask != null && mask[row] == 0) {
-                po.set(row++, 0.0);
-                continue;
+        long[] lst = lv.stride();
+        Par.range(rowsN, 4L * v, (lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                if (mask != null && mask[row] == 0) {
+                    po.set(row, 0.0);
+                    continue;
+                }
+                int b = Walk.rowOffset(shape, lst, row);
+                double max = Double.NEGATIVE_INFINITY;
+                double sum = 0;
+                if (pl.isFloat()) {
+                    FloatBuffer fl = pl.floats();
+                    for (int j = 0, i = b; j < v; j++, i += sv) {
+                        max = Math.max(max, fl.get(i));
+                    }
+                    for (int j = 0, i = b; j < v; j++, i += sv) {
+                        sum += Math.exp(fl.get(i) - max);
+                    }
+                } else {
+                    DoubleBuffer dl = pl.doubles();
+                    for (int j = 0, i = b; j < v; j++, i += sv) {
+                        max = Math.max(max, dl.get(i));
+                    }
+                    for (int j = 0, i = b; j < v; j++, i += sv) {
+                        sum += Math.exp(dl.get(i) - max);
+                    }
+                }
+                lse[row] = max + Math.log(sum);
+                po.set(row, pl.get(b + targets[row] * sv) - lse[row]);
             }
-            int t = targets[row];
-            if (t < 0 || t >= v) {
-                throw new IllegalArgumentException("tokenLogProbs: target id " + t + " at row " + row
-                        + " is outside the vocabulary [0, " + v + ") and the row is not masked");
-            }
-            int b = rows.offset(0);
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < v; j++) {
-                max = Math.max(max, pl.get(b + j * sv));
-            }
-            double sum = 0;
-            for (int j = 0; j < v; j++) {
-                sum += Math.exp(pl.get(b + j * sv) - max);
-            }
-            lse[row] = max + Math.log(sum);
-            po.set(row, pl.get(b + t * sv) - lse[row]);
-            row++;
-        }
+        });
         return tape.record(out, g -> {
             INDArray gl = tape.gradFor(logits);
             Buf pg = Buf.of(g);
             Buf pgl = Buf.of(gl);
-            StridedLoop it = StridedLoop.rows(shape, lv.stride(), gl.stride());
-            StridedLoop gi = new StridedLoop(outShape, g.stride());
-            int k = 0;
-            while (it.next() && gi.next()) {
-                if (mask != null && mask[k] == 0) {
-                    k++;
-                    continue;
+            long[] gst = g.stride();
+            long[] glst = gl.stride();
+            int sgl = (int) gl.stride(r - 1);
+            Par.range(rowsN, 2L * v, (lo, hi) -> {
+                for (int k = lo; k < hi; k++) {
+                    if (mask != null && mask[k] == 0) {
+                        continue;
+                    }
+                    double gk = pg.get(Walk.elementOffset(outShape, gst, k));
+                    int b = Walk.rowOffset(shape, lst, k);
+                    int bg = Walk.rowOffset(shape, glst, k);
+                    double l = lse[k];
+                    if (pl.isFloat()) {
+                        FloatBuffer fl = pl.floats();
+                        FloatBuffer fgl = pgl.floats();
+                        for (int j = 0, i = b, o = bg; j < v; j++, i += sv, o += sgl) {
+                            fgl.put(o, fgl.get(o) + (float) (-gk * Math.exp(fl.get(i) - l)));
+                        }
+                    } else {
+                        DoubleBuffer dl = pl.doubles();
+                        DoubleBuffer dgl = pgl.doubles();
+                        for (int j = 0, i = b, o = bg; j < v; j++, i += sv, o += sgl) {
+                            dgl.put(o, dgl.get(o) + (-gk * Math.exp(dl.get(i) - l)));
+                        }
+                    }
+                    pgl.add(bg + targets[k] * sgl, gk);
                 }
-                double gk = pg.get(gi.offset(0));
-                int b = it.offset(0);
-                int bg = it.offset(1);
-                for (int j = 0; j < v; j++) {
-                    pgl.add(bg + j, -gk * Math.exp(pl.get(b + j * sv) - lse[k]));
-                }
-                pgl.add(bg + targets[k], gk);
-                k++;
-            }
+            });
         }, logits);
     }
 }

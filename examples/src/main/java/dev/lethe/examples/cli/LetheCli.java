@@ -21,6 +21,13 @@ import picocli.CommandLine.ScopeType;
         description = "Train, unlearn and edit language models in pure Java.",
         subcommands = {
             EngineInfoCommand.class,
+            InfoCommand.class,
+            TokenizeCommand.class,
+            CheckCommand.class,
+            GenerateCommand.class,
+            EvalCommand.class,
+            ScoreCommand.class,
+            TofuAggregateCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class LetheCli implements Runnable {

@@ -84,7 +84,7 @@ class LetheCliTest {
     void badUsageExitsTwoWithUsage() {
         Run unknown = run("no-such-command");
         assertThat(unknown.code()).isEqualTo(2);
-        assertThat(unknown.err()).contains("Usage: lethe");
+        assertThat(unknown.err()).contains("no-such-command");
 
         Run none = run();
         assertThat(none.code()).isEqualTo(2);

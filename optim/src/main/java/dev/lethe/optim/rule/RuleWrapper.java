@@ -4,7 +4,6 @@ import dev.lethe.engine.ParameterSet;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
@@ -105,9 +104,5 @@ public abstract class RuleWrapper implements UpdateRule {
                 return names.contains(objective) ? fn.apply(base, objective) : base.evaluate(objective);
             }
         };
-    }
-
-    static List<String> list(String... names) {
-        return List.of(names);
     }
 }

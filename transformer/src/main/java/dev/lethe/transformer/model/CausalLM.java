@@ -109,6 +109,49 @@ public final class CausalLM {
         }
     }
 
+    /** Parameter names and shapes a config implies, in checkpoint layout order (a tied head appears once). */
+    public static Map<String, long[]> expectedShapes(ModelConfig config) {
+        FamilyLayout layout = FamilyLayout.of(config);
+        Map<String, long[]> m = new LinkedHashMap<>();
+        for (String n : layout.parameterNames()) {
+            m.put(n, layout.shapeOf(n).clone());
+        }
+        return m;
+    }
+
+    /** True for tensors some checkpoints carry that the model ignores (buffers, a tied head saved anyway). */
+    public static boolean isIgnorableTensor(ModelConfig config, String name) {
+        return FamilyLayout.of(config).isIgnorable(name);
+    }
+
+    /**
+     * A freshly initialised model as transformers initialises one: weights ~ N(0, std) (std = initializer_range, 0.02
+     * by default), norm weights 1 (0 for Gemma's 1 + w norms), biases 0. Deterministic for a seed.
+     */
+    public static CausalLM randomInit(ModelConfig config, long seed, double std, DataType dtype) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        Map<String, INDArray> w = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+            String n = e.getKey();
+            INDArray a = org.nd4j.linalg.factory.Nd4j.createUninitialized(dtype, e.getValue());
+            Buf b = Buf.of(a);
+            boolean norm = n.contains("norm") || n.contains(".ln_") || n.startsWith("transformer.ln_f");
+            boolean bias = n.endsWith(".bias");
+            double fill = bias ? 0.0 : norm ? (config.family() == ModelFamily.GEMMA ? 0.0 : 1.0) : Double.NaN;
+            for (int i = 0; i < a.length(); i++) {
+                b.set(i, Double.isNaN(fill) ? std * gaussian(rnd) : fill);
+            }
+            w.put(n, a);
+        }
+        return new CausalLM(config, w);
+    }
+
+    private static double gaussian(java.util.SplittableRandom rnd) {
+        double u1 = rnd.nextDouble();
+        double u2 = rnd.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
     /**
      * Loads a Hugging Face model folder (config.json + safetensors, sharded or not) in float32, or in the given dtype
      * (FLOAT or DOUBLE; bf16/f16 checkpoints are converted on load).
@@ -402,9 +445,11 @@ public final class CausalLM {
 
     private Tensor mlp(Tape tape, FamilyLayout.LayerNames n, Tensor h) {
         if (n.gate() != null) {
-            Tensor gate = activation(tape, project(tape, h, n.gate(), null));
+            Tensor gate = project(tape, h, n.gate(), null);
             Tensor up = project(tape, h, n.up(), null);
-            return project(tape, Elementwise.mul(tape, gate, up), n.down(), null);
+            boolean silu = config.activation().equals("silu") || config.activation().equals("swish");
+            Tensor hidden = silu ? Elementwise.swiglu(tape, gate, up) : Elementwise.mul(tape, activation(tape, gate), up);
+            return project(tape, hidden, n.down(), null);
         }
         Tensor hidden = activation(tape, project(tape, h, n.up(), n.upBias()));
         return project(tape, hidden, n.down(), n.downBias());

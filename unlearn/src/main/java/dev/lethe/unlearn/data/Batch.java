@@ -32,10 +32,11 @@ public record Batch(int[] ids, int[] mask, int[] labels, int batch, int length) 
                 ids[k] = id;
                 mask[k++] = 1;
             }
-            for (int id : e.answer()) {
+            for (int a = 0; a < e.answer().length; a++) {
+                int id = e.answer()[a];
                 ids[k] = id;
                 mask[k] = 1;
-                labels[k++] = id;
+                labels[k++] = e.answerScored() == null || e.answerScored()[a] ? id : IGNORE;
             }
         }
         return new Batch(ids, mask, labels, b, t);

@@ -1,0 +1,158 @@
+package dev.lethe.eval.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYBarRenderer;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.statistics.HistogramDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/**
+ * The report's charts, drawn with JFreeChart into PNG images and returned as {@code data:image/png;base64,...} URIs so
+ * that report.html is one file that needs no network. Every method takes plain numbers.
+ */
+public final class Charts {
+
+    public static final int WIDTH = 640;
+    public static final int HEIGHT = 360;
+
+    private Charts() {
+    }
+
+    /** Overlaid histograms of log10 of each named sample (e.g. truth ratios), with {@code bins} shared bins. */
+    public static String log10Histogram(String title, String xLabel, Map<String, double[]> samples, int bins) {
+        HistogramDataset ds = new HistogramDataset();
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        Map<String, double[]> logs = new LinkedHashMap<>();
+        for (Map.Entry<String, double[]> e : samples.entrySet()) {
+            double[] l = Arrays.stream(e.getValue()).filter(v -> v > 0 && Double.isFinite(v)).map(Math::log10)
+                    .toArray();
+            if (l.length > 0) {
+                logs.put(e.getKey(), l);
+                lo = Math.min(lo, Arrays.stream(l).min().getAsDouble());
+                hi = Math.max(hi, Arrays.stream(l).max().getAsDouble());
+            }
+        }
+        if (hi - lo < 1e-9) {
+            lo -= 0.5;
+            hi += 0.5;
+        }
+        for (Map.Entry<String, double[]> e : logs.entrySet()) {
+            ds.addSeries(e.getKey() + " (n=" + e.getValue().length + ")", e.getValue(), bins, lo, hi);
+        }
+        JFreeChart c = ChartFactory.createHistogram(title, xLabel, "items", ds, PlotOrientation.VERTICAL, true,
+                false, false);
+        XYPlot plot = c.getXYPlot();
+        plot.setForegroundAlpha(0.55f);
+        ((XYBarRenderer) plot.getRenderer()).setShadowVisible(false);
+        ((XYBarRenderer) plot.getRenderer()).setBarPainter(new org.jfree.chart.renderer.xy.StandardXYBarPainter());
+        return png(c);
+    }
+
+    /**
+     * ROC curve of scores where larger means "positive": one point per distinct threshold, as sklearn's roc_curve
+     * (without dropping collinear points, which does not change the drawing), with the chance diagonal.
+     */
+    public static String roc(String title, double[] negative, double[] positive, double auc) {
+        int n = negative.length + positive.length;
+        double[] s = new double[n];
+        boolean[] pos = new boolean[n];
+        System.arraycopy(negative, 0, s, 0, negative.length);
+        System.arraycopy(positive, 0, s, negative.length, positive.length);
+        for (int i = negative.length; i < n; i++) {
+            pos[i] = true;
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(s[b], s[a]));
+        XYSeries curve = new XYSeries("ROC (AUC = " + String.format("%.4f", auc) + ")", false, true);
+        curve.add(0.0, 0.0);
+        int tp = 0;
+        int fp = 0;
+        for (int k = 0; k < n; k++) {
+            if (pos[order[k]]) {
+                tp++;
+            } else {
+                fp++;
+            }
+            if (k == n - 1 || s[order[k + 1]] != s[order[k]]) {
+                curve.add((double) fp / negative.length, (double) tp / positive.length);
+            }
+        }
+        XYSeries chance = new XYSeries("chance", false, true);
+        chance.add(0.0, 0.0);
+        chance.add(1.0, 1.0);
+        XYSeriesCollection ds = new XYSeriesCollection();
+        ds.addSeries(curve);
+        ds.addSeries(chance);
+        JFreeChart c = ChartFactory.createXYLineChart(title, "false positive rate", "true positive rate", ds,
+                PlotOrientation.VERTICAL, true, false, false);
+        XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) c.getXYPlot().getRenderer();
+        r.setSeriesStroke(0, new BasicStroke(2.5f));
+        r.setSeriesPaint(1, Color.GRAY);
+        r.setSeriesStroke(1, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f,
+                new float[] {4f, 4f}, 0f));
+        return png(c);
+    }
+
+    /** Grouped bars: {@code values.get(series).get(category)}. */
+    public static String bars(String title, String yLabel, Map<String, Map<String, Double>> values) {
+        DefaultCategoryDataset ds = new DefaultCategoryDataset();
+        values.forEach((series, row) -> row.forEach((cat, v) -> {
+            if (v != null && Double.isFinite(v)) {
+                ds.addValue(v, series, cat);
+            }
+        }));
+        JFreeChart c = ChartFactory.createBarChart(title, null, yLabel, ds, PlotOrientation.VERTICAL, true, false,
+                false);
+        org.jfree.chart.renderer.category.BarRenderer r =
+                (org.jfree.chart.renderer.category.BarRenderer) c.getCategoryPlot().getRenderer();
+        r.setShadowVisible(false);
+        r.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
+        return png(c);
+    }
+
+    /** Line chart of y against x for each named series ({@code series.get(name)} = list of {x, y}). */
+    public static String lines(String title, String xLabel, String yLabel, Map<String, List<double[]>> series) {
+        XYSeriesCollection ds = new XYSeriesCollection();
+        series.forEach((name, pts) -> {
+            XYSeries s = new XYSeries(name, false, true);
+            for (double[] p : pts) {
+                if (Double.isFinite(p[1])) {
+                    s.add(p[0], p[1]);
+                }
+            }
+            ds.addSeries(s);
+        });
+        JFreeChart c = ChartFactory.createXYLineChart(title, xLabel, yLabel, ds, PlotOrientation.VERTICAL, true,
+                false, false);
+        return png(c);
+    }
+
+    static String png(JFreeChart chart) {
+        chart.setBackgroundPaint(Color.WHITE);
+        BufferedImage img = chart.createBufferedImage(WIDTH, HEIGHT);
+        try {
+            return "data:image/png;base64," + Base64.getEncoder().encodeToString(ChartUtils.encodeAsPNG(img));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode a chart as PNG", e);
+        }
+    }
+}

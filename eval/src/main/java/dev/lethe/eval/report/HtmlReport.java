@@ -1,0 +1,287 @@
+package dev.lethe.eval.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Renders a report (the JSON of {@link TofuReport}) as one self-contained HTML page: headline numbers (with the
+ * baseline's and the change when a baseline report is given), a before/after chart, per-set aggregates and bars, the
+ * model-utility components, truth-ratio histograms (forget vs retain set, and the retain model's forget set), the ROC
+ * curve of the membership inference, loss curves of a training log, sample generations and every setting. Charts
+ * are PNG data URIs; the page loads nothing from anywhere. {@link #write} writes report.json and report.html.
+ */
+public final class HtmlReport {
+
+    /** Headline keys and their display names, in display order. */
+    static final Map<String, String> HEADLINE = new LinkedHashMap<>();
+
+    static {
+        HEADLINE.put("forget_quality", "Forget quality (KS p-value)");
+        HEADLINE.put("model_utility", "Model utility");
+        HEADLINE.put("forget_rougeL_recall", "Forget ROUGE-L recall");
+        HEADLINE.put("forget_probability", "Forget probability");
+        HEADLINE.put("forget_truth_ratio", "Forget truth ratio");
+        HEADLINE.put("mia_loss_auc", "MIA AUC (LOSS)");
+        HEADLINE.put("mia_min_k_auc", "MIA AUC (Min-k%)");
+    }
+
+    /** Short chart labels of the headline keys. */
+    static final Map<String, String> SHORT = Map.of("model_utility", "utility", "forget_rougeL_recall",
+            "forget ROUGE", "forget_probability", "forget prob", "forget_truth_ratio", "forget TR", "mia_loss_auc",
+            "MIA LOSS", "mia_min_k_auc", "MIA Min-k");
+
+    private HtmlReport() {
+    }
+
+    /**
+     * Writes {@code out/report.json} (with a {@code baseline} section when a baseline is given) and
+     * {@code out/report.html}.
+     *
+     * @param baseline    an earlier report to compare with, or null
+     * @param trainingLog a training metrics JSONL for loss curves, or null
+     */
+    public static void write(Path out, ObjectNode report, JsonNode baseline, String baselineSource, Path trainingLog)
+            throws IOException {
+        Files.createDirectories(out);
+        if (baseline != null) {
+            ObjectNode b = report.putObject("baseline");
+            b.put("source", baselineSource);
+            b.set("headline", baseline.path("headline").deepCopy());
+            b.put("model_sha256", baseline.path("model").path("sha256").asText(null));
+        }
+        if (trainingLog != null) {
+            report.put("training_log", trainingLog.toString());
+        }
+        Json.mapper().writeValue(out.resolve("report.json").toFile(), report);
+        Map<String, List<double[]>> curves = trainingLog == null ? null : TrainingLog.lossCurves(trainingLog);
+        Files.writeString(out.resolve("report.html"), render(report, baseline, curves), StandardCharsets.UTF_8);
+    }
+
+    /** The HTML page of a report. */
+    public static String render(JsonNode report, JsonNode baseline, Map<String, List<double[]>> lossCurves) {
+        StringBuilder h = new StringBuilder(1 << 16);
+        String bench = report.path("benchmark").asText("?");
+        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Lethe report: ")
+                .append(esc(bench)).append("</title>\n<style>\n")
+                .append("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1320px;color:#222}\n")
+                .append("h1{margin-bottom:0}.sub{color:#666;margin-top:.3em}\n")
+                .append(".cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ccc;border-radius:8px;")
+                .append("padding:10px 16px;min-width:180px}.card .v{font-size:1.6em;font-weight:600}")
+                .append(".card .b{color:#666;font-size:.9em}\n")
+                .append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 8px;")
+                .append("text-align:left;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right;")
+                .append("font-family:monospace}\n.charts{display:flex;flex-wrap:wrap;gap:12px}")
+                .append(".charts img{border:1px solid #eee}\n.up{color:#070}.down{color:#a00}\n")
+                .append("</style>\n</head>\n<body>\n");
+        h.append("<h1>Lethe evaluation report: ").append(esc(bench.toUpperCase())).append("</h1>\n");
+        JsonNode model = report.path("model");
+        h.append("<p class=\"sub\">model <code>").append(esc(model.path("dir").asText("?")))
+                .append("</code> &middot; sha256 <code>").append(esc(model.path("sha256").asText("?")))
+                .append("</code> &middot; ").append(esc(report.path("created").asText(""))).append("</p>\n");
+
+        JsonNode head = report.path("headline");
+        JsonNode bhead = baseline == null ? null : baseline.path("headline");
+        h.append("<h2>Headline</h2>\n<div class=\"cards\">\n");
+        for (Map.Entry<String, String> e : HEADLINE.entrySet()) {
+            if (!head.has(e.getKey())) {
+                continue;
+            }
+            h.append("<div class=\"card\"><div>").append(esc(e.getValue())).append("</div><div class=\"v\">")
+                    .append(num(head.get(e.getKey()).asDouble())).append("</div>");
+            if (bhead != null && bhead.has(e.getKey())) {
+                h.append("<div class=\"b\">baseline ").append(num(bhead.get(e.getKey()).asDouble())).append("</div>");
+            }
+            h.append("</div>\n");
+        }
+        h.append("</div>\n");
+
+        List<String> charts = new ArrayList<>();
+        if (baseline != null) {
+            h.append("<h2>Before / after</h2>\n<p>baseline: <code>")
+                    .append(esc(report.path("baseline").path("source").asText(""))).append("</code></p>\n");
+            h.append("<table><tr><th>metric</th><th>baseline</th><th>this model</th><th>change</th></tr>\n");
+            Map<String, Double> before = new LinkedHashMap<>();
+            Map<String, Double> after = new LinkedHashMap<>();
+            Set<String> keys = new LinkedHashSet<>(HEADLINE.keySet());
+            bhead.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+                if (!head.has(k) && !bhead.has(k)) {
+                    continue;
+                }
+                Double a = bhead.has(k) ? bhead.get(k).asDouble() : null;
+                Double b = head.has(k) ? head.get(k).asDouble() : null;
+                String name = HEADLINE.getOrDefault(k, k);
+                h.append("<tr><td>").append(esc(name)).append("</td><td class=\"n\">").append(num(a))
+                        .append("</td><td class=\"n\">").append(num(b)).append("</td><td class=\"n\">");
+                if (a != null && b != null) {
+                    double d = b - a;
+                    h.append("<span class=\"").append(d >= 0 ? "up" : "down").append("\">")
+                            .append(d >= 0 ? "+" : "").append(num(d)).append("</span>");
+                    if (k.equals("forget_quality") && a > 0 && b > 0) {
+                        h.append(" (&times;").append(num(b / a)).append(")");
+                    }
+                }
+                h.append("</td></tr>\n");
+                if (!k.equals("forget_quality")) {
+                    String label = SHORT.getOrDefault(k, k);
+                    before.put(label, a);
+                    after.put(label, b);
+                }
+            }
+            h.append("</table>\n");
+            Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
+            bars.put("baseline", before);
+            bars.put("this model", after);
+            charts.add(Charts.bars("Before / after", "value", bars));
+            if (bhead.has("forget_quality") && head.has("forget_quality")) {
+                Map<String, Map<String, Double>> fq = new LinkedHashMap<>();
+                fq.put("baseline", Map.of("log10 forget quality", Math.log10(bhead.get("forget_quality").asDouble())));
+                fq.put("this model", Map.of("log10 forget quality", Math.log10(head.get("forget_quality").asDouble())));
+                charts.add(Charts.bars("Forget quality (log10 p-value; 0 is best)", "log10 p", fq));
+            }
+        }
+
+        JsonNode results = report.path("results");
+        JsonNode splits = results.path("splits");
+        if (splits.size() > 0) {
+            h.append("<h2>Per set</h2>\n<table><tr><th>set</th><th>items</th><th>probability</th>")
+                    .append("<th>ROUGE-L recall</th><th>truth ratio (aggregate)</th></tr>\n");
+            Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
+            bars.put("probability", new LinkedHashMap<>());
+            bars.put("ROUGE-L recall", new LinkedHashMap<>());
+            bars.put("truth ratio", new LinkedHashMap<>());
+            for (Iterator<Map.Entry<String, JsonNode>> it = splits.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode s = e.getValue();
+                h.append("<tr><td>").append(esc(e.getKey())).append("</td><td class=\"n\">")
+                        .append(s.path("items").size()).append("</td><td class=\"n\">")
+                        .append(num(s.path("probability").asDouble())).append("</td><td class=\"n\">")
+                        .append(num(s.path("rouge_l_recall").asDouble())).append("</td><td class=\"n\">")
+                        .append(num(s.path("truth_ratio").asDouble())).append("</td></tr>\n");
+                bars.get("probability").put(e.getKey(), s.path("probability").asDouble());
+                bars.get("ROUGE-L recall").put(e.getKey(), s.path("rouge_l_recall").asDouble());
+                bars.get("truth ratio").put(e.getKey(), s.path("truth_ratio").asDouble());
+            }
+            h.append("</table>\n<p>Probability: mean length-normalised answer probability (normalised over the options")
+                    .append(" on real authors / world facts). Truth ratio: forget mean(min(TR, 1/TR)), others")
+                    .append(" mean(max(0, 1 - TR)), TR = P(perturbed) / P(paraphrased or answer).</p>\n");
+            charts.add(Charts.bars("Per-set metrics", "value", bars));
+        }
+        JsonNode comp = results.path("utility_components");
+        if (comp.size() > 0) {
+            h.append("<h3>Model utility components</h3>\n<table><tr><th>component</th><th>value</th></tr>\n");
+            comp.fields().forEachRemaining(e -> h.append("<tr><td>").append(esc(e.getKey()))
+                    .append("</td><td class=\"n\">").append(num(e.getValue().asDouble())).append("</td></tr>\n"));
+            h.append("</table>\n");
+        }
+
+        Map<String, double[]> tr = new LinkedHashMap<>();
+        addTruthRatios(tr, "forget (this model)", splits.path("forget"));
+        addTruthRatios(tr, "retain set (this model)", splits.path("retain"));
+        JsonNode ref = report.path("reference").path("forget_truth_ratios");
+        if (ref.isArray() && ref.size() > 0) {
+            tr.put("forget (retain model)", doubles(ref));
+        }
+        if (!tr.isEmpty()) {
+            charts.add(Charts.log10Histogram("Truth ratios", "log10 TR = log10 P(perturbed)/P(correct)", tr, 20));
+        }
+        JsonNode mia = results.path("mia");
+        if (mia.isObject()) {
+            charts.add(Charts.roc("MIA (LOSS): forget vs holdout", doubles(mia.path("member_loss")),
+                    doubles(mia.path("non_member_loss")), mia.path("loss_auc").asDouble()));
+        }
+        if (lossCurves != null && !lossCurves.isEmpty()) {
+            charts.add(Charts.lines("Training losses", "step", "loss", lossCurves));
+        }
+        if (!charts.isEmpty()) {
+            h.append("<h2>Charts</h2>\n<div class=\"charts\">\n");
+            for (int i = 0; i < charts.size(); i++) {
+                h.append("<img alt=\"chart ").append(i + 1).append("\" width=\"").append(Charts.WIDTH)
+                        .append("\" height=\"").append(Charts.HEIGHT).append("\" src=\"").append(charts.get(i))
+                        .append("\">\n");
+            }
+            h.append("</div>\n");
+        }
+
+        JsonNode forgetItems = splits.path("forget").path("items");
+        if (forgetItems.isArray() && forgetItems.size() > 0) {
+            h.append("<h2>Forget set: sample generations</h2>\n<table><tr><th>question</th><th>answer</th>")
+                    .append("<th>generation</th><th>ROUGE-L R</th><th>P(answer)</th><th>TR</th></tr>\n");
+            for (int i = 0; i < Math.min(10, forgetItems.size()); i++) {
+                JsonNode it = forgetItems.get(i);
+                h.append("<tr><td>").append(esc(it.path("question").asText())).append("</td><td>")
+                        .append(esc(it.path("answer").asText())).append("</td><td>")
+                        .append(esc(it.path("generation").asText())).append("</td><td class=\"n\">")
+                        .append(num(it.path("rouge_l_recall").asDouble())).append("</td><td class=\"n\">")
+                        .append(num(it.path("probability").asDouble())).append("</td><td class=\"n\">")
+                        .append(num(it.path("truth_ratio").asDouble())).append("</td></tr>\n");
+            }
+            h.append("</table>\n");
+        }
+        h.append("<h2>Settings</h2>\n<table>\n");
+        report.path("settings").fields().forEachRemaining(e -> h.append("<tr><th>").append(esc(e.getKey()))
+                .append("</th><td><code>").append(esc(e.getValue().isTextual() ? e.getValue().asText()
+                        : e.getValue().toString())).append("</code></td></tr>\n"));
+        h.append("</table>\n<p class=\"sub\">Every number is in report.json next to this file.</p>\n</body>\n</html>\n");
+        return h.toString();
+    }
+
+    private static void addTruthRatios(Map<String, double[]> out, String name, JsonNode split) {
+        JsonNode items = split.path("items");
+        if (items.isArray() && items.size() > 0) {
+            double[] v = new double[items.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = items.get(i).path("truth_ratio").asDouble();
+            }
+            out.put(name, v);
+        }
+    }
+
+    private static double[] doubles(JsonNode a) {
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).asDouble();
+        }
+        return v;
+    }
+
+    static String num(Double v) {
+        if (v == null) {
+            return "&ndash;";
+        }
+        if (v == 0 || Double.isNaN(v) || Double.isInfinite(v)) {
+            return String.valueOf(v);
+        }
+        double a = Math.abs(v);
+        return a >= 1e-3 && a < 1e5 ? String.format("%.4f", v) : String.format("%.3e", v);
+    }
+
+    static String esc(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.lethe.unlearn.job;
+
+import dev.lethe.optim.rule.WeightedSum;
+import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.tokenizer.Tokenizer;
+import dev.lethe.unlearn.data.Encoder;
+import dev.lethe.unlearn.data.Example;
+import dev.lethe.unlearn.data.QaRecord;
+import dev.lethe.unlearn.objective.Objective;
+import dev.lethe.unlearn.objective.RetainNll;
+import dev.lethe.unlearn.recipe.Recipes;
+import dev.lethe.unlearn.recipe.Settings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Supervised fine-tuning on question/answer records (the loss on answer tokens only, prompt template configurable) or
+ * plain text records (an empty prompt): mean NLL over answer tokens with AdamW, saved as a Hugging Face folder. The
+ * same loop trains the demo's target and retain models and runs the relearning attack.
+ */
+public final class FinetuneJob {
+    /** Inputs of a fine-tuning run. */
+    public record Inputs(CausalLM model, Tokenizer tokenizer, List<QaRecord> records, Settings settings, Path out,
+                         boolean progressBar, Consumer<Map<String, Object>> listener) {
+    }
+
+    private FinetuneJob() {
+    }
+
+    /** Fine-tuning defaults: the shared training settings with lr 1e-5, 5 epochs, no weight decay. */
+    public static Settings defaults() {
+        Settings s = new Settings(Recipes.COMMON);
+        return s.with(List.of("lr=1e-5", "epochs=5", "weight_decay=0", "warmup_epochs=0"));
+    }
+
+    public static TrainingRun.Outcome run(Inputs in) throws IOException {
+        Settings s = in.settings();
+        if (!s.string("su").equals("none")) {
+            throw new IllegalArgumentException("token selection (su) applies to unlearning, not fine-tuning");
+        }
+        Encoder enc = UnlearnJob.encoder(in.tokenizer(), s);
+        List<Example> train = enc.encodeAll(in.records());
+        Objective nll = new RetainNll("train");
+        Files.createDirectories(in.out());
+        TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(in.model(), null, Map.of("train", nll),
+                new WeightedSum(Map.of("train", 1.0)), "train", Map.of("train", train), UnlearnJob.padId(in.tokenizer()),
+                in.out(), in.progressBar(), in.listener()), s);
+        in.model().save(in.out());
+        Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
+        return outcome;
+    }
+}

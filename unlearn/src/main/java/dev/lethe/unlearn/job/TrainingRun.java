@@ -1,0 +1,124 @@
+package dev.lethe.unlearn.job;
+
+import dev.lethe.engine.BufferPool;
+import dev.lethe.engine.ParameterSet;
+import dev.lethe.engine.Tensor;
+import dev.lethe.optim.AdamW;
+import dev.lethe.optim.LrSchedule;
+import dev.lethe.optim.Trainable;
+import dev.lethe.optim.rule.TapeOracle;
+import dev.lethe.optim.rule.UpdateRule;
+import dev.lethe.optim.rule.WeightAveraging;
+import dev.lethe.optim.train.Trainer;
+import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.unlearn.data.Example;
+import dev.lethe.unlearn.objective.LossContext;
+import dev.lethe.unlearn.objective.Objective;
+import dev.lethe.unlearn.recipe.Settings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Trains a model with named objectives and an update rule over paired example sets, with AdamW, a warm-up schedule,
+ * optional clipping and accumulation, JSON-lines metrics and an atomic checkpoint to resume from: the loop under
+ * {@code lethe unlearn}, {@code lethe finetune} and the relearning attack. Only parameters matching the trainable regex
+ * get gradients; the rest are frozen for the run (and unfrozen afterwards).
+ */
+public final class TrainingRun {
+    /** What a run needs besides settings. */
+    public record Spec(CausalLM model, CausalLM reference, Map<String, Objective> objectives, UpdateRule rule,
+                       String primarySet, Map<String, List<Example>> sets, int padId, Path workDir,
+                       boolean progressBar, Consumer<Map<String, Object>> listener) {
+    }
+
+    /** The last metrics line and the number of optimizer steps. */
+    public record Outcome(long steps, Map<String, Object> lastMetrics, List<Map<String, Object>> history) {
+    }
+
+    private TrainingRun() {
+    }
+
+    public static Outcome run(Spec spec, Settings s) throws IOException {
+        CausalLM model = spec.model();
+        String regex = s.string("trainable");
+        List<Tensor> all = new ArrayList<>(model.parameters().values());
+        List<Tensor> trainable = Trainable.select(all, regex);
+        if (trainable.isEmpty()) {
+            throw new IllegalArgumentException("trainable='" + regex + "' matches no parameter of this model (e.g. "
+                    + all.get(0).name() + ")");
+        }
+        for (Tensor t : all) {
+            t.requiresGrad(trainable.contains(t));
+        }
+        try {
+            return train(spec, s, trainable);
+        } finally {
+            for (Tensor t : all) {
+                t.requiresGrad(true);
+            }
+        }
+    }
+
+    private static Outcome train(Spec spec, Settings s, List<Tensor> trainable) throws IOException {
+        PairedBatchSource source = new PairedBatchSource(spec.primarySet(), spec.sets(), s.integer("batch_size"),
+                spec.padId(), s.integer("seed"));
+        int accum = s.integer("grad_accum");
+        long stepsPerEpoch = Math.max(1, source.batchesPerEpoch() / accum);
+        long total = stepsPerEpoch * s.integer("epochs");
+        if (s.integer("max_steps") > 0) {
+            total = Math.min(total, s.integer("max_steps"));
+        }
+        long warmup = Math.round(s.number("warmup_epochs") * stepsPerEpoch);
+        LrSchedule schedule = switch (s.string("schedule")) {
+            case "constant" -> LrSchedule.constant(warmup);
+            case "linear" -> LrSchedule.linear(warmup, total);
+            case "cosine" -> LrSchedule.cosine(warmup, total);
+            default -> throw new IllegalArgumentException("schedule must be constant, linear or cosine, got '"
+                    + s.string("schedule") + "'");
+        };
+        BufferPool pool = new BufferPool();
+        Map<String, Objective> objectives = spec.objectives();
+        ParameterSet params = ParameterSet.values(trainable);
+        Files.createDirectories(spec.workDir());
+        List<Map<String, Object>> history = new ArrayList<>();
+        Trainer<StepBatches> trainer = Trainer.builder(params, spec.rule(),
+                        new AdamW(s.number("lr"), 0.9, 0.999, 1e-8, s.number("weight_decay")), source,
+                        (StepBatches batch, dev.lethe.optim.rule.StepContext ctx) -> {
+                            Map<String, TapeOracle.Objective> fns = new LinkedHashMap<>();
+                            objectives.forEach((name, obj) -> fns.put(name, tape -> obj.loss(
+                                    new LossContext(tape, spec.model(), spec.reference(), batch.batches()))));
+                            return new TapeOracle(trainable, fns, pool);
+                        })
+                .learningRate(s.number("lr"), schedule)
+                .clipNorm(s.number("clip_norm"))
+                .accumulation(accum)
+                .epochs(s.integer("epochs"))
+                .maxSteps(s.integer("max_steps"))
+                .metrics(spec.workDir().resolve("metrics.jsonl"))
+                .checkpoint(spec.workDir().resolve("checkpoint.safetensors"), Math.max(1, stepsPerEpoch))
+                .progressBar(spec.progressBar())
+                .seed(s.integer("seed"))
+                .listener(line -> {
+                    history.add(line);
+                    if (spec.listener() != null) {
+                        spec.listener().accept(line);
+                    }
+                })
+                .build();
+        Path ckpt = spec.workDir().resolve("checkpoint.safetensors");
+        if (Files.isRegularFile(ckpt)) {
+            trainer.resume(ckpt);
+        }
+        trainer.run();
+        if (spec.rule() instanceof WeightAveraging wa && wa.count() > 0) {
+            wa.applyTo(params);
+        }
+        return new Outcome(trainer.step(), history.isEmpty() ? Map.of() : history.get(history.size() - 1), history);
+    }
+}

@@ -1,0 +1,192 @@
+package dev.lethe.unlearn.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.tokenizer.Tokenizer;
+import dev.lethe.unlearn.data.Batch;
+import dev.lethe.unlearn.data.Encoder;
+import dev.lethe.unlearn.data.Example;
+import dev.lethe.unlearn.data.PromptTemplate;
+import dev.lethe.unlearn.data.QaRecord;
+import dev.lethe.unlearn.recipe.Plan;
+import dev.lethe.unlearn.recipe.Recipe;
+import dev.lethe.unlearn.recipe.Settings;
+import dev.lethe.unlearn.select.LlmTokenScorer;
+import dev.lethe.unlearn.select.NgramTokenScorer;
+import dev.lethe.unlearn.select.Threshold;
+import dev.lethe.unlearn.select.TokenSelection;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * One unlearning run from records to a saved model: encode the forget and retain question/answer records with the
+ * recipe's template, optionally restrict forget tokens with Selective Unlearning masks, build the recipe's objectives
+ * and update rule, train (resuming from {@code out/checkpoint.safetensors} after a kill), and write the unlearned
+ * Hugging Face folder, {@code metrics.jsonl} and {@code recipe.json} (the resolved settings) to {@code out}.
+ */
+public final class UnlearnJob {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Inputs of a run. {@code idk} may be empty unless the recipe needs "I don't know" answers. */
+    public record Inputs(CausalLM model, Tokenizer tokenizer, List<QaRecord> forget, List<QaRecord> retain,
+                         List<String> idk, Recipe recipe, Settings settings, Path out, boolean progressBar,
+                         Consumer<Map<String, Object>> listener) {
+    }
+
+    /** What the run did. */
+    public record Result(Path out, TrainingRun.Outcome outcome, double fractionSelected, Settings settings) {
+    }
+
+    private UnlearnJob() {
+    }
+
+    public static Result run(Inputs in) throws IOException {
+        Settings s = in.settings();
+        CausalLM model = in.model();
+        Plan plan = in.recipe().plan(s, model.config());
+        Settings resolved = s;
+        if (!plan.trainable().equals(s.string("trainable"))) {
+            resolved = s.with(Map.of("trainable", plan.trainable()));
+        }
+        Encoder enc = encoder(in.tokenizer(), resolved);
+        int pad = padId(in.tokenizer());
+        List<Example> forget = enc.encodeAll(in.forget());
+        List<Example> retain = enc.encodeAll(in.retain());
+        double fraction = 1.0;
+        if (!resolved.string("su").equals("none")) {
+            Selected sel = selectTokens(forget, retain, resolved, model, pad);
+            forget = sel.examples;
+            fraction = sel.fraction;
+        }
+        Map<String, List<Example>> sets = new LinkedHashMap<>();
+        sets.put("forget", forget);
+        if (plan.objectives().containsKey("retain") || plan.objectives().get("forget").needsReference()
+                && !retain.isEmpty()) {
+            sets.put("retain", retain);
+        }
+        if (plan.needsIdk()) {
+            if (in.idk().isEmpty()) {
+                throw new IllegalArgumentException("recipe " + in.recipe().name() + " needs 'I don't know' answers"
+                        + " (e.g. TOFU's idontknow.jsonl): pass --idk FILE");
+            }
+            sets.put("idk", idkExamples(in.forget(), in.idk(), enc, resolved.integer("seed")));
+        }
+        if (sets.containsKey("retain") && retain.isEmpty()) {
+            throw new IllegalArgumentException("recipe " + in.recipe().name() + " needs a retain set; pass --retain FILE");
+        }
+        CausalLM reference = plan.needsReference() ? model.frozenCopy() : null;
+        Files.createDirectories(in.out());
+        writeRecipe(in.out().resolve("recipe.json"), in.recipe(), resolved, fraction);
+        TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(model, reference, plan.objectives(),
+                plan.rule(), "forget", sets, pad, in.out(), in.progressBar(), in.listener()), resolved);
+        model.save(in.out());
+        Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
+        return new Result(in.out(), outcome, fraction, resolved);
+    }
+
+    static Encoder encoder(Tokenizer tok, Settings s) {
+        String t = s.string("template");
+        PromptTemplate template = t.contains("{question}") ? PromptTemplate.of(t, " ") : PromptTemplate.named(t);
+        boolean bos = tok.bosId().isPresent() && (tok.eosId().isEmpty() || tok.bosId().getAsInt() != tok.eosId()
+                .getAsInt());
+        return new Encoder(tok, template, s.integer("max_length"), bos, true);
+    }
+
+    static int padId(Tokenizer tok) {
+        if (tok.padId().isPresent()) {
+            return tok.padId().getAsInt();
+        }
+        return tok.eosId().isPresent() ? tok.eosId().getAsInt() : 0;
+    }
+
+    private record Selected(List<Example> examples, double fraction) {
+    }
+
+    private static Selected selectTokens(List<Example> forget, List<Example> retain, Settings s, CausalLM model,
+            int pad) throws IOException {
+        Threshold thr = switch (s.string("su_threshold")) {
+            case "adaptive" -> new Threshold.Adaptive(s.number("su_k"));
+            case "explicit" -> new Threshold.Explicit(s.number("su_gamma"));
+            default -> throw new IllegalArgumentException("su_threshold must be adaptive or explicit");
+        };
+        NgramTokenScorer ngram = null;
+        CausalLM assistant = null;
+        switch (s.string("su")) {
+            case "ngram" -> {
+                List<int[]> fa = new ArrayList<>();
+                List<int[]> ra = new ArrayList<>();
+                forget.forEach(e -> fa.add(e.answer()));
+                retain.forEach(e -> ra.add(e.answer()));
+                ngram = new NgramTokenScorer(fa, ra, 3);
+            }
+            case "llm" -> {
+                if (s.string("su_model").isBlank()) {
+                    throw new IllegalArgumentException("su=llm scores tokens against an assistant/reference model:"
+                            + " set su_model=DIR (a Hugging Face folder with the same tokenizer)");
+                }
+                assistant = CausalLM.load(Path.of(s.string("su_model")));
+            }
+            default -> throw new IllegalArgumentException("su must be none, ngram or llm, got '" + s.string("su") + "'");
+        }
+        List<Example> out = new ArrayList<>();
+        int kept = 0;
+        int eligible = 0;
+        for (Example e : forget) {
+            Batch b = Batch.collate(List.of(e), pad);
+            double[] scores = ngram != null ? ngram.score(b) : LlmTokenScorer.score(model, assistant, b);
+            TokenSelection.Result r = TokenSelection.apply(b, scores, thr, s.integer("su_context"));
+            boolean[] scored = new boolean[e.answer().length];
+            for (int a = 0; a < scored.length; a++) {
+                scored[a] = r.batch().labels()[e.prompt().length + a] != Batch.IGNORE;
+            }
+            out.add(e.withScored(scored));
+            kept += r.selected();
+            eligible += r.eligible();
+        }
+        return new Selected(out, eligible == 0 ? 0 : (double) kept / eligible);
+    }
+
+    /** Forget questions paired with seeded random "I don't know" answers. */
+    static List<Example> idkExamples(List<QaRecord> forget, List<String> idk, Encoder enc, long seed) {
+        Random r = new Random(seed + 17);
+        List<Example> out = new ArrayList<>();
+        for (QaRecord q : forget) {
+            out.add(enc.encode(q.question(), idk.get(r.nextInt(idk.size()))));
+        }
+        return out;
+    }
+
+    private static void writeRecipe(Path file, Recipe recipe, Settings s, double fraction) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("recipe", recipe.name());
+        m.put("paper", recipe.paper());
+        m.put("summary", recipe.summary());
+        m.put("settings", s.asMap());
+        if (!s.string("su").equals("none")) {
+            m.put("su_fraction_selected", fraction);
+        }
+        Files.writeString(file, JSON.writeValueAsString(m));
+    }
+
+    /** Reads TOFU's idontknow.jsonl (one plain-text answer per line). */
+    public static List<String> readIdk(Path file) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            if (!line.isBlank()) {
+                out.add(line.strip());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no answers (expected one plain-text answer per line)");
+        }
+        return out;
+    }
+}
