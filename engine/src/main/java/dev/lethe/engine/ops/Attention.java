@@ -4,11 +4,11 @@ import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Par;
+import dev.lethe.engine.kernel.Profile;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Scaled dot-product self-attention (arXiv 1706.03762, eq. 1) with a causal mask, a key padding mask and grouped KV
@@ -30,6 +30,11 @@ public final class Attention {
 
     public static Tensor attention(Tape tape, Tensor q, Tensor k, Tensor v, int[] keyMask, double scale,
             boolean causal) {
+        if (q.value().rank() == 4 && q.value().size(2) == 1 && !tape.needsGrad(q, k, v)
+                && q.dtype() == org.nd4j.linalg.api.buffer.DataType.FLOAT && k.dtype() == q.dtype()
+                && v.dtype() == q.dtype()) {
+            return decodeStep(tape, q, k, v, keyMask, scale, causal);
+        }
         INDArray qv = Views.dense(tape, q.value());
         INDArray kv = Views.dense(tape, k.value());
         INDArray vv = Views.dense(tape, v.value());
@@ -65,9 +70,9 @@ public final class Attention {
                 int bh = bi * h + hi;
                 int bkv = bi * hkv + hi / group;
                 INDArray s = probs.slice(bh);
-                Nd4j.gemm(q3.slice(bh), k3.slice(bkv), s, false, true, scale, 0.0);
+                Profile.gemm(q3.slice(bh), k3.slice(bkv), s, false, true, scale, 0.0);
                 maskedSoftmaxRows(pp, bh * tq * tk, tq, tk, past, causal, keyMask, bi * tk);
-                Nd4j.gemm(s, v3.slice(bkv), head, false, false, 1.0, 0.0);
+                Profile.gemm(s, v3.slice(bkv), head, false, false, 1.0, 0.0);
                 for (int i = 0; i < tq; i++) {
                     ph.copyTo(i * dh, po, ((bi * tq + i) * h + hi) * dh, dh);
                 }
@@ -99,20 +104,112 @@ public final class Attention {
                     }
                     INDArray p = probs.slice(bh);
                     if (gv != null) {
-                        Nd4j.gemm(p, gHead, gv.slice(bkv), true, false, 1.0, 1.0);
+                        Profile.gemm(p, gHead, gv.slice(bkv), true, false, 1.0, 1.0);
                     }
                     // dP = dO V^T, then dS = P * (dP - rowsum(dP * P)) * scale
-                    Nd4j.gemm(gHead, v3.slice(bkv), dS, false, true, 1.0, 0.0);
+                    Profile.gemm(gHead, v3.slice(bkv), dS, false, true, 1.0, 0.0);
                     softmaxBackwardRows(pp, bh * tq * tk, pds, tq, tk, scale);
                     if (gq != null) {
-                        Nd4j.gemm(dS, k3.slice(bkv), gq.slice(bh), false, false, 1.0, 1.0);
+                        Profile.gemm(dS, k3.slice(bkv), gq.slice(bh), false, false, 1.0, 1.0);
                     }
                     if (gk != null) {
-                        Nd4j.gemm(dS, q3.slice(bh), gk.slice(bkv), true, false, 1.0, 1.0);
+                        Profile.gemm(dS, q3.slice(bh), gk.slice(bkv), true, false, 1.0, 1.0);
                     }
                 }
             }
         }, q, k, v);
+    }
+
+    /**
+     * Inference with one query position per row (KV-cache decoding), float32: scores, masked softmax and the weighted
+     * sum of values computed per head in Java straight from the (possibly strided) q, k and v views, without copying
+     * the cache views dense or issuing two small GEMMs per head (whose per-call overhead dominates decoding). The
+     * softmax is the same row kernel as the general path; dot products accumulate in float32 in key order, so values
+     * agree with the GEMM path to float rounding. Nothing is recorded (callers ensure no input needs a gradient).
+     */
+    private static Tensor decodeStep(Tape tape, Tensor q, Tensor k, Tensor v, int[] keyMask, double scale,
+            boolean causal) {
+        INDArray qv = q.value();
+        INDArray kv = k.value();
+        INDArray vv = v.value();
+        long[] qs = qv.shape();
+        long[] ks = kv.shape();
+        if (kv.rank() != 4 || !Arrays.equals(ks, vv.shape()) || qs[0] != ks[0] || qs[3] != ks[3]
+                || qs[1] % ks[1] != 0 || ks[2] < qs[2]) {
+            throw new IllegalArgumentException("attention shapes do not fit: q " + Arrays.toString(qs) + ", k "
+                    + Arrays.toString(ks) + ", v " + Arrays.toString(vv.shape()));
+        }
+        int b = (int) qs[0];
+        int h = (int) qs[1];
+        int dh = (int) qs[3];
+        int hkv = (int) ks[1];
+        int tk = (int) ks[2];
+        int group = h / hkv;
+        int past = tk - 1;
+        if (keyMask != null && keyMask.length != b * tk) {
+            throw new IllegalArgumentException("attention: key mask has " + keyMask.length + " entries, expected " + b * tk);
+        }
+        INDArray probs = tape.allocate(q.dtype(), (long) b * h, tk);
+        INDArray out = tape.allocate(q.dtype(), b, 1, h, dh);
+        Buf pp = Buf.of(probs);
+        FloatBuffer fp = pp.floats();
+        FloatBuffer fq = Buf.of(qv).floats();
+        FloatBuffer fk = Buf.of(kv).floats();
+        FloatBuffer fv = Buf.of(vv).floats();
+        FloatBuffer fo = Buf.of(out).floats();
+        long[] qst = qv.stride();
+        long[] kst = kv.stride();
+        long[] vst = vv.stride();
+        boolean kUnit = kst[3] == 1;
+        boolean vUnit = vst[3] == 1;
+        float fscale = (float) scale;
+        Par.range(b * h, 4L * tk * dh, (lo, hi) -> {
+            float[] qrow = new float[dh];
+            float[] row = new float[dh];
+            float[] acc = new float[dh];
+            for (int bh = lo; bh < hi; bh++) {
+                int bi = bh / h;
+                int hi2 = bh % h;
+                int hk = hi2 / group;
+                int qo = (int) (bi * qst[0] + hi2 * qst[1]);
+                for (int d = 0; d < dh; d++) {
+                    qrow[d] = fq.get(qo + (int) (d * qst[3]));
+                }
+                for (int j = 0; j < tk; j++) {
+                    int ko = (int) (bi * kst[0] + hk * kst[1] + j * kst[2]);
+                    if (kUnit) {
+                        fk.get(ko, row, 0, dh);
+                    } else {
+                        for (int d = 0; d < dh; d++) {
+                            row[d] = fk.get(ko + (int) (d * kst[3]));
+                        }
+                    }
+                    float dot = 0f;
+                    for (int d = 0; d < dh; d++) {
+                        dot += qrow[d] * row[d];
+                    }
+                    fp.put(bh * tk + j, dot * fscale);
+                }
+                softmaxRowF(fp, bh * tk, tk, causal ? Math.min(tk, past + 1) : tk, keyMask, bi * tk);
+                java.util.Arrays.fill(acc, 0f);
+                for (int j = 0; j < tk; j++) {
+                    float pj = fp.get(bh * tk + j);
+                    int vo = (int) (bi * vst[0] + hk * vst[1] + j * vst[2]);
+                    if (vUnit) {
+                        fv.get(vo, row, 0, dh);
+                    } else {
+                        for (int d = 0; d < dh; d++) {
+                            row[d] = fv.get(vo + (int) (d * vst[3]));
+                        }
+                    }
+                    for (int d = 0; d < dh; d++) {
+                        acc[d] += pj * row[d];
+                    }
+                }
+                fo.put((bi * h + hi2) * dh, acc, 0, dh);
+            }
+        });
+        return tape.constant(out);
     }
 
     /** dS = P * (dP - rowsum(dP * P)) * scale in place of dP, for tq rows of length tk; P starts at {@code base}. */

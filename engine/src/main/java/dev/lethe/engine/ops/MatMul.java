@@ -2,9 +2,9 @@ package dev.lethe.engine.ops;
 
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
+import dev.lethe.engine.kernel.Profile;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Matrix products through BLAS GEMM into tape-owned outputs ({@code Nd4j.gemm} into a preallocated buffer is the fast
@@ -58,13 +58,13 @@ public final class MatMul {
         boolean sharedB = rb == 2;
         boolean flatten = sharedB && !transA;
         if (flatten) {
-            Nd4j.gemm(Views.reshape(av, batches * m, k), bv, Views.reshape(out, batches * m, n), false, transB, 1.0, 0.0);
+            Profile.gemm(Views.reshape(av, batches * m, k), bv, Views.reshape(out, batches * m, n), false, transB, 1.0, 0.0);
         } else {
             INDArray a3 = Views.reshape(av, batches, av.size(ra - 2), av.size(ra - 1));
             INDArray b3 = sharedB ? null : Views.reshape(bv, batches, bv.size(rb - 2), bv.size(rb - 1));
             INDArray o3 = Views.reshape(out, batches, m, n);
             for (long i = 0; i < batches; i++) {
-                Nd4j.gemm(a3.slice(i), sharedB ? bv : b3.slice(i), o3.slice(i), transA, transB, 1.0, 0.0);
+                Profile.gemm(a3.slice(i), sharedB ? bv : b3.slice(i), o3.slice(i), transA, transB, 1.0, 0.0);
             }
         }
         return tape.record(out, g -> {
@@ -101,18 +101,18 @@ public final class MatMul {
     /** dA += dC op(B)^T (stored as A, i.e. transposed back when transA). */
     private static void gemmGradA(INDArray g, INDArray b, INDArray ga, boolean transA, boolean transB) {
         if (!transA) {
-            Nd4j.gemm(g, b, ga, false, !transB, 1.0, 1.0);
+            Profile.gemm(g, b, ga, false, !transB, 1.0, 1.0);
         } else {
-            Nd4j.gemm(b, g, ga, transB, true, 1.0, 1.0);
+            Profile.gemm(b, g, ga, transB, true, 1.0, 1.0);
         }
     }
 
     /** dB += op(A)^T dC (stored as B). */
     private static void gemmGradB(INDArray a, INDArray g, INDArray gb, boolean transA, boolean transB) {
         if (!transB) {
-            Nd4j.gemm(a, g, gb, !transA, false, 1.0, 1.0);
+            Profile.gemm(a, g, gb, !transA, false, 1.0, 1.0);
         } else {
-            Nd4j.gemm(g, a, gb, true, transA, 1.0, 1.0);
+            Profile.gemm(g, a, gb, true, transA, 1.0, 1.0);
         }
     }
 

@@ -49,12 +49,41 @@ public final class Normalization {
         Buf po = Buf.of(out);
         long[] xst = xv.stride();
         Par.range(rowsN, 6L * d, (lo, hi) -> {
+            float[] xs = px.isFloat() && sx == 1 ? new float[d] : null;
             for (int row = lo; row < hi; row++) {
                 int bx = Walk.rowOffset(shape, xst, row);
                 int bo = row * d;
                 double mu = 0;
                 double var = 0;
-                if (px.isFloat()) {
+                if (xs != null) {
+                    // dense float32 row staged on the heap: the same arithmetic as below, without bounds checks
+                    px.floats().get(bx, xs, 0, d);
+                    if (!rms) {
+                        for (int j = 0; j < d; j++) {
+                            mu += xs[j];
+                        }
+                        mu /= d;
+                    }
+                    for (int j = 0; j < d; j++) {
+                        double c = xs[j] - mu;
+                        var += c * c;
+                    }
+                    var /= d;
+                    double iv = 1.0 / Math.sqrt(var + eps);
+                    mean[row] = mu;
+                    inv[row] = iv;
+                    for (int j = 0; j < d; j++) {
+                        double y = (xs[j] - mu) * iv;
+                        if (w != null) {
+                            y *= w[j];
+                        }
+                        if (b != null) {
+                            y += b[j];
+                        }
+                        xs[j] = (float) y;
+                    }
+                    po.floats().put(bo, xs, 0, d);
+                } else if (px.isFloat()) {
                     FloatBuffer fx = px.floats();
                     FloatBuffer fo = po.floats();
                     if (!rms) {
@@ -121,9 +150,12 @@ public final class Normalization {
             Buf pgx = gx == null ? null : Buf.of(gx);
             if (pgx != null) {
                 // input gradient, row by row (rows are independent)
+                boolean staged = px.isFloat() && pg.isFloat() && pgx.isFloat() && sx == 1 && sg == 1;
                 Par.range(rowsN, 8L * d, (lo, hi) -> {
                     double[] gh = new double[d];
                     double[] xh = new double[d];
+                    float[] xs = staged ? new float[d] : null;
+                    float[] gs = staged ? new float[d] : null;
                     for (int k = lo; k < hi; k++) {
                         int bx = Walk.rowOffset(shape, xst, k);
                         int bg = Walk.rowOffset(shape, gst, k);
@@ -131,17 +163,37 @@ public final class Normalization {
                         double ik = inv[k];
                         double meanGh = 0;
                         double meanGhXh = 0;
-                        for (int j = 0, i = bx, ig = bg; j < d; j++, i += sx, ig += sg) {
-                            xh[j] = (px.get(i) - mk) * ik;
-                            double gy = pg.get(ig);
-                            gh[j] = w == null ? gy : gy * w[j];
-                            meanGh += gh[j];
-                            meanGhXh += gh[j] * xh[j];
+                        if (staged) {
+                            px.floats().get(bx, xs, 0, d);
+                            pg.floats().get(bg, gs, 0, d);
+                            for (int j = 0; j < d; j++) {
+                                xh[j] = (xs[j] - mk) * ik;
+                                double gy = gs[j];
+                                gh[j] = w == null ? gy : gy * w[j];
+                                meanGh += gh[j];
+                                meanGhXh += gh[j] * xh[j];
+                            }
+                        } else {
+                            for (int j = 0, i = bx, ig = bg; j < d; j++, i += sx, ig += sg) {
+                                xh[j] = (px.get(i) - mk) * ik;
+                                double gy = pg.get(ig);
+                                gh[j] = w == null ? gy : gy * w[j];
+                                meanGh += gh[j];
+                                meanGhXh += gh[j] * xh[j];
+                            }
                         }
                         meanGh /= d;
                         meanGhXh /= d;
                         int bgx = k * d;
-                        if (pgx.isFloat()) {
+                        if (staged) {
+                            FloatBuffer fgx = pgx.floats();
+                            fgx.get(bgx, xs, 0, d);
+                            for (int j = 0; j < d; j++) {
+                                double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
+                                xs[j] = xs[j] + (float) (v * ik);
+                            }
+                            fgx.put(bgx, xs, 0, d);
+                        } else if (pgx.isFloat()) {
                             FloatBuffer fgx = pgx.floats();
                             for (int j = 0; j < d; j++) {
                                 double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
@@ -159,12 +211,29 @@ public final class Normalization {
             }
             if (gw != null || gb != null) {
                 // weight and bias gradients: sums over rows, split by columns so each column adds in row order
+                boolean stagedW = px.isFloat() && pg.isFloat() && sx == 1 && sg == 1;
                 Par.range(d, 4L * rowsN, (lo, hi) -> {
+                    float[] xs = stagedW ? new float[hi - lo] : null;
+                    float[] gs = stagedW ? new float[hi - lo] : null;
                     for (int k = 0; k < rowsN; k++) {
                         int bx = Walk.rowOffset(shape, xst, k);
                         int bg = Walk.rowOffset(shape, gst, k);
                         double mk = mean[k];
                         double ik = inv[k];
+                        if (stagedW) {
+                            px.floats().get(bx + lo, xs, 0, hi - lo);
+                            pg.floats().get(bg + lo, gs, 0, hi - lo);
+                            for (int j = lo; j < hi; j++) {
+                                double gy = gs[j - lo];
+                                if (gw != null) {
+                                    gw[j] += gy * ((xs[j - lo] - mk) * ik);
+                                }
+                                if (gb != null) {
+                                    gb[j] += gy;
+                                }
+                            }
+                            continue;
+                        }
                         for (int j = lo; j < hi; j++) {
                             double gy = pg.get(bg + j * sg);
                             if (gw != null) {

@@ -239,4 +239,109 @@ public final class Softmax {
             });
         }, logits);
     }
+
+    /**
+     * Next-token log-probabilities straight from unshifted logits: for logits [B, T, V] and {@code targets} [B * (T-1)]
+     * (row-major), out[b, t] = log softmax(logits[b, t])[targets[b * (T-1) + t]] for t < T-1, shape [B, T-1]. Equal
+     * bit for bit, values and gradients, to {@code tokenLogProbs(slice(logits, 1, 0, T-1), targets, mask)}, but the
+     * backward rule writes the logits' gradient directly instead of materialising and zero-filling a [B, T-1, V]
+     * gradient of the slice and adding it back strided. Rows are staged in heap arrays so the loops over V run
+     * without per-element bounds checks on the off-heap buffers. {@code mask} as in {@link #tokenLogProbs} (may be
+     * null). Non-float32 or strided-last-axis inputs take the unfused composition.
+     */
+    public static Tensor shiftedTokenLogProbs(Tape tape, Tensor logits, int[] targets, int[] mask) {
+        INDArray lv = logits.value();
+        if (lv.rank() != 3 || lv.size(1) < 2) {
+            throw new IllegalArgumentException("shiftedTokenLogProbs: logits must be [B, T >= 2, V], got "
+                    + java.util.Arrays.toString(lv.shape()));
+        }
+        int b = (int) lv.size(0);
+        int t = (int) lv.size(1);
+        int v = (int) lv.size(2);
+        int rowsN = b * (t - 1);
+        if (targets.length != rowsN || (mask != null && mask.length != rowsN)) {
+            throw new IllegalArgumentException("shiftedTokenLogProbs: " + rowsN + " rows but " + targets.length
+                    + " targets" + (mask == null ? "" : " and " + mask.length + " mask entries"));
+        }
+        if (lv.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT || lv.stride(2) != 1) {
+            return tokenLogProbs(tape, Shaping.slice(tape, logits, 1, 0, t - 1), targets, mask);
+        }
+        for (int row = 0; row < rowsN; row++) {
+            int tg = targets[row];
+            if ((mask == null || mask[row] != 0) && (tg < 0 || tg >= v)) {
+                throw new IllegalArgumentException("shiftedTokenLogProbs: target id " + tg + " at row " + row
+                        + " is outside the vocabulary [0, " + v + ") and the row is not masked");
+            }
+        }
+        long[] outShape = {b, t - 1};
+        INDArray out = tape.allocate(logits.dtype(), outShape);
+        FloatBuffer fl = Buf.of(lv).floats();
+        FloatBuffer fo = Buf.of(out).floats();
+        int s0 = (int) lv.stride(0);
+        int s1 = (int) lv.stride(1);
+        double[] lse = new double[rowsN];
+        Par.range(rowsN, 4L * v, (lo, hi) -> {
+            float[] x = new float[v];
+            for (int row = lo; row < hi; row++) {
+                if (mask != null && mask[row] == 0) {
+                    fo.put(row, 0f);
+                    continue;
+                }
+                int base = (row / (t - 1)) * s0 + (row % (t - 1)) * s1;
+                fl.get(base, x, 0, v);
+                float fmax = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < v; j++) {
+                    fmax = Math.max(fmax, x[j]);
+                }
+                double max = fmax;
+                double sum = 0;
+                for (int j = 0; j < v; j++) {
+                    sum += Math.exp(x[j] - max);
+                }
+                lse[row] = max + Math.log(sum);
+                fo.put(row, (float) (x[targets[row]] - lse[row]));
+            }
+        });
+        return tape.record(out, g -> {
+            INDArray gl = tape.gradFor(logits);
+            FloatBuffer fg = Buf.of(g).floats();
+            FloatBuffer fgl = Buf.of(gl).floats();
+            long[] gst = g.stride();
+            int gs0 = (int) gl.stride(0);
+            int gs1 = (int) gl.stride(1);
+            boolean glUnit = gl.stride(2) == 1;
+            Par.range(rowsN, 2L * v, (lo, hi) -> {
+                float[] x = new float[v];
+                float[] acc = new float[v];
+                for (int k = lo; k < hi; k++) {
+                    if (mask != null && mask[k] == 0) {
+                        continue;
+                    }
+                    int bi = k / (t - 1);
+                    int ti = k % (t - 1);
+                    double gk = fg.get((int) (bi * gst[0] + ti * gst[1]));
+                    fl.get(bi * s0 + ti * s1, x, 0, v);
+                    double l = lse[k];
+                    // the slice's gradient row as the composition forms it (0 + value), then added to the logits'
+                    for (int j = 0; j < v; j++) {
+                        x[j] = 0f + (float) (-gk * Math.exp(x[j] - l));
+                    }
+                    x[targets[k]] = x[targets[k]] + (float) gk;
+                    int bg = bi * gs0 + ti * gs1;
+                    if (glUnit) {
+                        fgl.get(bg, acc, 0, v);
+                        for (int j = 0; j < v; j++) {
+                            acc[j] = acc[j] + x[j];
+                        }
+                        fgl.put(bg, acc, 0, v);
+                    } else {
+                        int sg = (int) gl.stride(2);
+                        for (int j = 0, o = bg; j < v; j++, o += sg) {
+                            fgl.put(o, fgl.get(o) + x[j]);
+                        }
+                    }
+                }
+            });
+        }, logits);
+    }
 }

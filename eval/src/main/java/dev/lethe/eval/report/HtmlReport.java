@@ -34,6 +34,11 @@ public final class HtmlReport {
         HEADLINE.put("forget_truth_ratio", "Forget truth ratio");
         HEADLINE.put("mia_loss_auc", "MIA AUC (LOSS)");
         HEADLINE.put("mia_min_k_auc", "MIA AUC (Min-k%)");
+        HEADLINE.put("final_score", "SemEval final score");
+        HEADLINE.put("task_aggregate", "SemEval task aggregate");
+        HEADLINE.put("mia_score", "SemEval MIA score");
+        HEADLINE.put("mmlu", "MMLU accuracy");
+        HEADLINE.put("accuracy", "Multiple-choice accuracy");
     }
 
     /** Short chart labels of the headline keys. */
@@ -94,12 +99,12 @@ public final class HtmlReport {
         JsonNode bhead = baseline == null ? null : baseline.path("headline");
         h.append("<h2>Headline</h2>\n<div class=\"cards\">\n");
         for (Map.Entry<String, String> e : HEADLINE.entrySet()) {
-            if (!head.has(e.getKey())) {
+            if (!head.has(e.getKey()) || head.get(e.getKey()).isNull()) {
                 continue;
             }
             h.append("<div class=\"card\"><div>").append(esc(e.getValue())).append("</div><div class=\"v\">")
                     .append(num(head.get(e.getKey()).asDouble())).append("</div>");
-            if (bhead != null && bhead.has(e.getKey())) {
+            if (bhead != null && bhead.has(e.getKey()) && !bhead.get(e.getKey()).isNull()) {
                 h.append("<div class=\"b\">baseline ").append(num(bhead.get(e.getKey()).asDouble())).append("</div>");
             }
             h.append("</div>\n");
@@ -119,8 +124,8 @@ public final class HtmlReport {
                 if (!head.has(k) && !bhead.has(k)) {
                     continue;
                 }
-                Double a = bhead.has(k) ? bhead.get(k).asDouble() : null;
-                Double b = head.has(k) ? head.get(k).asDouble() : null;
+                Double a = bhead.has(k) && !bhead.get(k).isNull() ? bhead.get(k).asDouble() : null;
+                Double b = head.has(k) && !head.get(k).isNull() ? head.get(k).asDouble() : null;
                 String name = HEADLINE.getOrDefault(k, k);
                 h.append("<tr><td>").append(esc(name)).append("</td><td class=\"n\">").append(num(a))
                         .append("</td><td class=\"n\">").append(num(b)).append("</td><td class=\"n\">");

@@ -21,6 +21,8 @@ import picocli.CommandLine.ScopeType;
         description = "Train, unlearn and edit language models in pure Java.",
         subcommands = {
             EngineInfoCommand.class,
+            DemoCommand.class,
+            StudyCommand.class,
             InfoCommand.class,
             TokenizeCommand.class,
             CheckCommand.class,
@@ -28,6 +30,12 @@ import picocli.CommandLine.ScopeType;
             EvalCommand.class,
             ScoreCommand.class,
             TofuAggregateCommand.class,
+            BenchCommand.class,
+            UnlearnCommand.class,
+            RelearnCommand.class,
+            RecipesCommand.class,
+            FinetuneCommand.class,
+            CheckObjectiveCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class LetheCli implements Runnable {

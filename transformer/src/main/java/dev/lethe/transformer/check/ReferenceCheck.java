@@ -73,7 +73,7 @@ public final class ReferenceCheck {
         if (count == 0) {
             throw new IllegalArgumentException("every label is -100: nothing to score");
         }
-        Tensor lp = Softmax.tokenLogProbs(tape, Shaping.slice(tape, logits, 1, 0, t - 1), targets, keep);
+        Tensor lp = Softmax.shiftedTokenLogProbs(tape, logits, targets, keep);
         return Elementwise.mulScalar(tape, Reductions.sumAll(tape, lp), -1.0 / count);
     }
 

@@ -2,7 +2,6 @@ package dev.lethe.unlearn.objective;
 
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
-import dev.lethe.engine.ops.Shaping;
 import dev.lethe.engine.ops.Softmax;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.data.Batch;
@@ -78,8 +77,7 @@ public final class LossContext {
                 count += scored[i * (t - 1) + j];
             }
         }
-        Tensor shifted = Shaping.slice(tape, out.logits(), 1, 0, t - 1);
-        Tensor lp = Softmax.tokenLogProbs(tape, shifted, targets, scored);
+        Tensor lp = Softmax.shiftedTokenLogProbs(tape, out.logits(), targets, scored);
         return new ModelScores(out.logits(), lp, targets, scored, count, out.hiddenStates(), b.batch(), t);
     }
 }

@@ -1,0 +1,97 @@
+package dev.lethe.examples.cli;
+
+import dev.lethe.examples.bench.GenerateBench;
+import dev.lethe.examples.bench.TrainBench;
+import dev.lethe.transformer.model.CausalLM;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lethe bench train|generate}: the standard speed workloads of {@code shared/bench/torch_baseline.py}, run
+ * on Lethe; each prints one JSON line. The workloads themselves are {@link TrainBench} and {@link GenerateBench}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Speed benchmarks matching shared/bench/torch_baseline.py (one JSON line each).",
+        subcommands = {BenchCommand.Train.class, BenchCommand.Generate.class})
+public final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** {@code lethe bench train}. */
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Time optimizer steps of a training/unlearning workload (sft, graddiff, npo, sam).")
+    public static final class Train implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--workload", description = "Workload (default: ${DEFAULT-VALUE}).")
+        String workload = "llama-34m";
+
+        @Option(names = "--mode", description = "sft, graddiff, npo or sam (default: ${DEFAULT-VALUE}).")
+        String mode = "sft";
+
+        @Option(names = "--steps", description = "Timed steps after one warm-up step (default: ${DEFAULT-VALUE}).")
+        int steps = 3;
+
+        @Option(names = "--layers", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
+        int layers = 8;
+
+        @Option(names = "--batch", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
+        int batch = 8;
+
+        @Option(names = "--seq", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+        int seq = 256;
+
+        @Option(names = "--profile", description = "Also report the share of step time spent in GEMM.")
+        boolean profile;
+
+        @Override
+        public Integer call() {
+            TrainBench.Result r = TrainBench.run(new TrainBench.Options(workload, mode, steps, layers, batch, seq,
+                    profile));
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(r.toJson());
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code lethe bench generate}. */
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Greedy decoding tokens/s at batch 1 with a KV cache (prompt 32, 128 new tokens).")
+    public static final class Generate implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--workload", description = "llama-34m or a Hugging Face model folder (default: ${DEFAULT-VALUE}).")
+        String workload = "llama-34m";
+
+        @Option(names = "--prompt", description = "Prompt tokens (default: ${DEFAULT-VALUE}).")
+        int prompt = 32;
+
+        @Option(names = "--new-tokens", description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
+        int newTokens = 128;
+
+        @Option(names = "--repeats", description = "Timed runs after one warm-up; the best is kept (default: ${DEFAULT-VALUE}).")
+        int repeats = 2;
+
+        @Override
+        public Integer call() throws Exception {
+            CausalLM model = GenerateBench.model(workload);
+            GenerateBench.Result r = GenerateBench.run(workload, model, prompt, newTokens, repeats);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(r.toJson());
+            out.flush();
+            return 0;
+        }
+    }
+}
