@@ -1,13 +1,11 @@
 package dev.lethe.optim;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lethe.engine.ParameterSet;
 import dev.lethe.optim.checkpoint.SafeTensors;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -65,8 +63,7 @@ class AdamWTest {
 
     @Test
     void reproducesTorchAdamWStepOnWholeLlamaFixture() throws IOException {
-        Path dir = Path.of("..", "..", "shared", "fixtures", "hf", "llama");
-        assumeTrue(Files.exists(dir.resolve("reference.safetensors")), "shared fixtures not present");
+        Path dir = dev.lethe.engine.testing.SharedFiles.path("fixtures/hf/llama");
         Map<String, INDArray> init = SafeTensors.read(dir.resolve("model.safetensors")).tensors();
         Map<String, INDArray> ref = SafeTensors.read(dir.resolve("reference.safetensors"),
                 n -> n.startsWith("grad.") || n.startsWith("adamw1.")).tensors();

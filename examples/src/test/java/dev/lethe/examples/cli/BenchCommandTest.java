@@ -36,10 +36,7 @@ class BenchCommandTest {
 
     @Test
     void generatePrintsDecodeSpeed() throws Exception {
-        java.nio.file.Path stories = java.nio.file.Path.of("../../shared/models/stories260K/hf");
-        java.nio.file.Path alt = java.nio.file.Path.of("/work/shared/models/stories260K/hf");
-        java.nio.file.Path dir = java.nio.file.Files.isDirectory(stories) ? stories : alt;
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(dir), "stories260K not present");
+        java.nio.file.Path dir = dev.lethe.engine.testing.SharedFiles.path("models/stories260K/hf");
         CliRun r = CliRun.of("bench", "generate", "--workload", dir.toString(), "--new-tokens", "4", "--repeats", "1");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode j = JSON.readTree(r.out().trim());

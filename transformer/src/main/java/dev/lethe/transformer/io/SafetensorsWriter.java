@@ -261,6 +261,10 @@ public final class SafetensorsWriter {
                 body.write(ch);
                 ch.force(true);
             }
+            // temp files are created owner-only; a saved model should be readable like any file the user writes
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
