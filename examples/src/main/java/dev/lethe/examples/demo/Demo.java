@@ -25,14 +25,11 @@ import java.util.Map;
  * from the demo cache, or from the repository's shipped copies, or are trained on the spot ({@code retrain}).
  */
 public final class Demo {
-    /** The default recipe and the settings the demo runs it with (the tiny model needs a larger step than 7B ones). */
-    public static final String DEFAULT_RECIPE = "npo";
-
     /**
-     * The demo's own overrides for its default recipe: NPO with the retain NLL weighted 10x (measured on the demo
-     * models: forget ROUGE-L 0.94 -> 0.09 with utility 0.72 -> 0.65; with the paper's alpha = 1 the utility collapses).
+     * The default recipe: PDU (logit-margin flattening under a retain-loss constraint, arXiv 2506.05314), the best
+     * measured on the demo models (docs/results.md): forget quality 1.2e-7 -> 1e-3 with retain utility 0.72 -> 0.64.
      */
-    public static final List<String> DEFAULT_RECIPE_SETTINGS = List.of("alpha=10");
+    public static final String DEFAULT_RECIPE = "pdu";
 
     /** Unlearning settings shared by every recipe in the demo and the study. */
     public static final List<String> UNLEARN_SETTINGS = List.of("lr=1e-3", "epochs=5", "batch_size=8",
@@ -71,8 +68,7 @@ public final class Demo {
                     o.cache().resolve("reports/target"), progress);
 
             Recipe recipe = Recipes.get(o.recipe());
-            Settings settings = recipe.settings().with(UNLEARN_SETTINGS)
-                    .with(recipe.name().equals(DEFAULT_RECIPE) ? DEFAULT_RECIPE_SETTINGS : List.of()).with(o.sets());
+            Settings settings = recipe.settings().with(UNLEARN_SETTINGS).with(o.sets());
             log.printf("[4/4] unlearning the forget authors with %s (%s): %s%n", recipe.name(), recipe.paper(),
                     recipe.summary());
             Path unlearnedDir = o.out().resolve("unlearned");
