@@ -22,8 +22,9 @@ import picocli.CommandLine.Option;
  * transformers reference file holds (layout of ../shared/fixtures/README.md) from its {@code input_ids},
  * {@code attention_mask} and {@code labels}: logits, hidden states, token log-probs, loss, gradients, greedy ids and
  * left-padded logits ({@link ReferenceCheck#compute}), plus the parameters after 1 and 3 AdamW steps
- * ({@link ReferenceAdamW}, on a fresh copy of the model; elements whose gradient is at float32 noise level are left
- * out of their error, see {@link AdamWErrors}). It writes them to DUMP under the same names, prints the
+ * ({@link ReferenceAdamW}, on fresh copies of the model in float64 and in float32) and after one step along the
+ * reference's own gradients (elements whose gradient is at float32 noise level are left out of the trajectories'
+ * errors, see {@link AdamWErrors}). It writes them to DUMP under the same names, prints the
  * largest relative error of each against REF ({@link CheckReport}) and ends with PASS (exit 0) or FAIL (exit 1).
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
@@ -71,20 +72,22 @@ public final class CheckCommand implements Callable<Integer> {
             }
             Map<String, INDArray> computed = new LinkedHashMap<>(ReferenceCheck.compute(lm, ref));
             if (!noAdamw && ref.contains("labels")) {
-                CausalLM fresh = CausalLM.load(model);
-                computed.putAll(ReferenceAdamW.run(fresh, ReferenceCheck.Inputs.read(ref, ""), 1, 3));
+                ReferenceCheck.Inputs in = ReferenceCheck.Inputs.read(ref, "");
+                computed.putAll(ReferenceAdamW.run(CausalLM.load(model, DataType.DOUBLE), in, "", 1, 3));
+                computed.putAll(ReferenceAdamW.run(CausalLM.load(model, DataType.FLOAT), in, "_f32", 1, 3));
+                if (ref.names().stream().anyMatch(n -> n.startsWith("adamw1."))) {
+                    computed.putAll(ReferenceAdamW.isolatedStep(lm, ref));
+                }
             }
             if (out != null) {
                 SafetensorsWriter.write(out, forDump(computed), Map.of("source", "lethe check"));
             }
             Map<String, Double> errors = ReferenceCheck.compare(computed, ref);
             Map<String, Long> excluded = new LinkedHashMap<>();
-            if (!adamwAllElements) {
-                AdamWErrors.compute(computed, ref).forEach((name, r) -> {
-                    errors.put(name, r.error());
-                    excluded.put(name, r.excluded());
-                });
-            }
+            AdamWErrors.compute(computed, ref, adamwAllElements).forEach((name, r) -> {
+                errors.put(name, r.error());
+                excluded.put(name, r.excluded());
+            });
             CheckReport report = CheckReport.of(computed.keySet(), errors, ref.names(), excluded);
             report.lines().forEach(pw::println);
             if (out != null) {

@@ -6,6 +6,8 @@ import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.optim.AdamW;
 import dev.lethe.transformer.check.ReferenceCheck;
+import dev.lethe.transformer.io.CheckpointReader;
+import java.io.IOException;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
 import java.util.Arrays;
@@ -30,11 +32,37 @@ public final class ReferenceAdamW {
     private ReferenceAdamW() {
     }
 
+    /** Name prefix of the parameters after one AdamW step taken from the reference's own gradients. */
+    public static final String ISOLATED = "adamw1_refgrad";
+
     /**
-     * Runs {@code max(recordAfter)} AdamW steps on {@code model} (modified in place) and returns, for each step count k
-     * in {@code recordAfter}, copies of every parameter after k steps named {@code adamw<k>.<param>}.
+     * The optimizer alone: one AdamW step from the model's parameters along the reference's {@code grad.<param>}
+     * tensors (PyTorch's gradients of the same loss), so no difference in the backward pass reaches the comparison
+     * with {@code adamw1.<param>}. Returns the parameters after the step as {@code adamw1_refgrad.<param>} for every
+     * parameter the reference has a gradient of; {@code model} is not modified.
      */
-    public static Map<String, INDArray> run(CausalLM model, ReferenceCheck.Inputs in, int... recordAfter) {
+    public static Map<String, INDArray> isolatedStep(CausalLM model, CheckpointReader ref) throws IOException {
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : model.parameters().entrySet()) {
+            if (ref.contains("grad." + e.getKey())) {
+                params.put(e.getKey(), e.getValue().value().dup());
+                grads.put(e.getKey(), ref.readFloat32("grad." + e.getKey()));
+            }
+        }
+        new AdamW(LR, BETA1, BETA2, EPS, WEIGHT_DECAY).step(ParameterSet.of(params), ParameterSet.of(grads));
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        params.forEach((name, value) -> out.put(ISOLATED + "." + name, value));
+        return out;
+    }
+
+    /**
+     * Runs {@code max(recordAfter)} AdamW steps on {@code model} (modified in place, in the model's dtype) and returns,
+     * for each step count k in {@code recordAfter}, copies of every parameter after k steps named
+     * {@code adamw<k><suffix>.<param>}.
+     */
+    public static Map<String, INDArray> run(CausalLM model, ReferenceCheck.Inputs in, String suffix,
+                                            int... recordAfter) {
         if (in.labels() == null) {
             throw new IllegalArgumentException("AdamW steps need labels in the reference file to compute the loss");
         }
@@ -57,7 +85,7 @@ public final class ReferenceAdamW {
             for (int k : recordAfter) {
                 if (k == step) {
                     for (Map.Entry<String, INDArray> e : values) {
-                        out.put("adamw" + k + "." + e.getKey(), e.getValue().dup());
+                        out.put("adamw" + k + suffix + "." + e.getKey(), e.getValue().dup());
                     }
                 }
             }
