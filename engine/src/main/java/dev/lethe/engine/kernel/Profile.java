@@ -1,11 +1,10 @@
 package dev.lethe.engine.kernel;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Opt-in GEMM accounting for profiles: every matrix product of the engine's ops goes through {@link #gemm}, which
- * calls {@code Nd4j.gemm} and, while profiling is {@linkplain #enable enabled}, adds the call's wall time and its
+ * calls {@link Blas#gemm} and, while profiling is {@linkplain #enable enabled}, adds the call's wall time and its
  * 2*m*n*k flops to process-wide counters. Disabled (the default), it costs one volatile read per GEMM. Counters are
  * meant for single-threaded callers (the engine issues GEMMs from the calling thread only).
  */
@@ -44,20 +43,38 @@ public final class Profile {
         return gemmCalls;
     }
 
-    /** {@code c = alpha op(a) op(b) + beta c} through {@code Nd4j.gemm}, timed while profiling. */
+    /** {@code c = alpha op(a) op(b) + beta c} through {@link Blas#gemm}, timed while profiling. */
     public static void gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
             double beta) {
         if (!enabled) {
-            Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+            Blas.gemm(a, b, c, transA, transB, alpha, beta);
             return;
         }
         long t0 = System.nanoTime();
-        Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+        Blas.gemm(a, b, c, transA, transB, alpha, beta);
         long dt = System.nanoTime() - t0;
         long k = transA ? a.size(0) : a.size(1);
         synchronized (Profile.class) {
             gemmNanos += dt;
             gemmFlops += 2L * c.size(0) * c.size(1) * k;
+            gemmCalls++;
+        }
+    }
+
+    /** The view-free form of {@link Blas#gemm(INDArray, long, int, boolean, INDArray, long, int, boolean, INDArray,
+     * long, int, int, int, int, double, double)}, timed while profiling. */
+    public static void gemm(INDArray a, long aOff, int lda, boolean transA, INDArray b, long bOff, int ldb,
+            boolean transB, INDArray c, long cOff, int ldc, int m, int n, int k, double alpha, double beta) {
+        if (!enabled) {
+            Blas.gemm(a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, m, n, k, alpha, beta);
+            return;
+        }
+        long t0 = System.nanoTime();
+        Blas.gemm(a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, m, n, k, alpha, beta);
+        long dt = System.nanoTime() - t0;
+        synchronized (Profile.class) {
+            gemmNanos += dt;
+            gemmFlops += 2L * m * n * k;
             gemmCalls++;
         }
     }

@@ -3,6 +3,8 @@ package dev.lethe.engine.ops;
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
+import dev.lethe.engine.kernel.Exp;
+import dev.lethe.engine.kernel.Loops;
 import dev.lethe.engine.kernel.Par;
 import dev.lethe.engine.kernel.Profile;
 import java.nio.DoubleBuffer;
@@ -18,7 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * absolute position Tk - Tq + i and may see keys 0..Tk - Tq + i). keyMask: B * Tk entries, nonzero = real token
  * (null = no padding). A query row that may see no key at all (a left-padding position) outputs zeros. The output is
  * [B, Tq, H, Dh] so that reshaping it to [B, Tq, H * Dh] for the output projection is free. Per (batch, head) the
- * scores and the weighted sum are two GEMMs; the probabilities are kept for the backward rule.
+ * scores and the weighted sum are two GEMMs addressed by offsets into the dense q, k, v and probability buffers (no
+ * per-head views); the probabilities are kept for the backward rule.
  */
 public final class Attention {
     private Attention() {
@@ -56,9 +59,6 @@ public final class Attention {
         if (keyMask != null && keyMask.length != b * tk) {
             throw new IllegalArgumentException("attention: key mask has " + keyMask.length + " entries, expected " + b * tk);
         }
-        INDArray q3 = Views.reshape(qv, (long) b * h, tq, dh);
-        INDArray k3 = Views.reshape(kv, (long) b * hkv, tk, dh);
-        INDArray v3 = Views.reshape(vv, (long) b * hkv, tk, dh);
         INDArray probs = tape.allocate(q.dtype(), (long) b * h, tq, tk);
         INDArray out = tape.allocate(q.dtype(), b, tq, h, dh);
         INDArray head = tape.allocate(q.dtype(), tq, dh);
@@ -69,19 +69,21 @@ public final class Attention {
             for (int hi = 0; hi < h; hi++) {
                 int bh = bi * h + hi;
                 int bkv = bi * hkv + hi / group;
-                INDArray s = probs.slice(bh);
-                Profile.gemm(q3.slice(bh), k3.slice(bkv), s, false, true, scale, 0.0);
+                long pOff = (long) bh * tq * tk;
+                Profile.gemm(qv, (long) bh * tq * dh, dh, false, kv, (long) bkv * tk * dh, dh, true, probs, pOff, tk,
+                        tq, tk, dh, scale, 0.0);
                 maskedSoftmaxRows(pp, bh * tq * tk, tq, tk, past, causal, keyMask, bi * tk);
-                Profile.gemm(s, v3.slice(bkv), head, false, false, 1.0, 0.0);
+                Profile.gemm(probs, pOff, tk, false, vv, (long) bkv * tk * dh, dh, false, head, 0, dh, tq, dh, tk, 1.0,
+                        0.0);
                 for (int i = 0; i < tq; i++) {
                     ph.copyTo(i * dh, po, ((bi * tq + i) * h + hi) * dh, dh);
                 }
             }
         }
         return tape.record(out, g -> {
-            INDArray gq = q.requiresGrad() ? Views.reshape(tape.gradFor(q), (long) b * h, tq, dh) : null;
-            INDArray gk = k.requiresGrad() ? Views.reshape(tape.gradFor(k), (long) b * hkv, tk, dh) : null;
-            INDArray gv = v.requiresGrad() ? Views.reshape(tape.gradFor(v), (long) b * hkv, tk, dh) : null;
+            INDArray gq = q.requiresGrad() ? denseGrad(tape, q) : null;
+            INDArray gk = k.requiresGrad() ? denseGrad(tape, k) : null;
+            INDArray gv = v.requiresGrad() ? denseGrad(tape, v) : null;
             INDArray gHead = tape.allocate(q.dtype(), tq, dh);
             INDArray dS = tape.allocate(q.dtype(), tq, tk);
             Buf pgh = Buf.of(gHead);
@@ -102,22 +104,34 @@ public final class Attention {
                             }
                         }
                     }
-                    INDArray p = probs.slice(bh);
+                    long pOff = (long) bh * tq * tk;
+                    long kvOff = (long) bkv * tk * dh;
+                    long qOff = (long) bh * tq * dh;
                     if (gv != null) {
-                        Profile.gemm(p, gHead, gv.slice(bkv), true, false, 1.0, 1.0);
+                        Profile.gemm(probs, pOff, tk, true, gHead, 0, dh, false, gv, kvOff, dh, tk, dh, tq, 1.0, 1.0);
                     }
                     // dP = dO V^T, then dS = P * (dP - rowsum(dP * P)) * scale
-                    Profile.gemm(gHead, v3.slice(bkv), dS, false, true, 1.0, 0.0);
+                    Profile.gemm(gHead, 0, dh, false, vv, kvOff, dh, true, dS, 0, tk, tq, tk, dh, 1.0, 0.0);
                     softmaxBackwardRows(pp, bh * tq * tk, pds, tq, tk, scale);
                     if (gq != null) {
-                        Profile.gemm(dS, k3.slice(bkv), gq.slice(bh), false, false, 1.0, 1.0);
+                        Profile.gemm(dS, 0, tk, false, kv, kvOff, dh, false, gq, qOff, dh, tq, dh, tk, 1.0, 1.0);
                     }
                     if (gk != null) {
-                        Profile.gemm(dS, q3.slice(bh), gk.slice(bkv), true, false, 1.0, 1.0);
+                        Profile.gemm(dS, 0, tk, true, qv, qOff, dh, false, gk, kvOff, dh, tk, dh, tq, 1.0, 1.0);
                     }
                 }
             }
         }, q, k, v);
+    }
+
+    /** The gradient buffer of t, which the per-head products address as row-major contiguous memory. */
+    private static INDArray denseGrad(Tape tape, Tensor t) {
+        INDArray g = tape.gradFor(t);
+        if (!Loops.isContiguous(g)) {
+            throw new IllegalStateException("attention: gradient buffer of " + Arrays.toString(t.shape())
+                    + " is not contiguous");
+        }
+        return g;
     }
 
     /**
@@ -167,6 +181,7 @@ public final class Attention {
             float[] qrow = new float[dh];
             float[] row = new float[dh];
             float[] acc = new float[dh];
+            float[] sbuf = new float[tk];
             for (int bh = lo; bh < hi; bh++) {
                 int bi = bh / h;
                 int hi2 = bh % h;
@@ -190,7 +205,7 @@ public final class Attention {
                     }
                     fp.put(bh * tk + j, dot * fscale);
                 }
-                softmaxRowF(fp, bh * tk, tk, causal ? Math.min(tk, past + 1) : tk, keyMask, bi * tk);
+                softmaxRowF(fp, bh * tk, tk, causal ? Math.min(tk, past + 1) : tk, keyMask, bi * tk, sbuf);
                 java.util.Arrays.fill(acc, 0f);
                 for (int j = 0; j < tk; j++) {
                     float pj = fp.get(bh * tk + j);
@@ -218,17 +233,19 @@ public final class Attention {
             if (pp.isFloat()) {
                 FloatBuffer p = pp.floats();
                 FloatBuffer ds = pds.floats();
+                float[] pr = new float[tk];
+                float[] dr = new float[tk];
                 for (int i = lo; i < hi; i++) {
-                    int pr = base + i * tk;
-                    int dr = i * tk;
+                    p.get(base + i * tk, pr, 0, tk);
+                    ds.get(i * tk, dr, 0, tk);
                     double dot = 0;
                     for (int j = 0; j < tk; j++) {
-                        dot += (double) ds.get(dr + j) * p.get(pr + j);
+                        dot += (double) dr[j] * pr[j];
                     }
                     for (int j = 0; j < tk; j++) {
-                        double pij = p.get(pr + j);
-                        ds.put(dr + j, (float) (pij * (ds.get(dr + j) - dot) * scale));
+                        dr[j] = (float) (pr[j] * (dr[j] - dot) * scale);
                     }
+                    ds.put(i * tk, dr, 0, tk);
                 }
             } else {
                 DoubleBuffer p = pp.doubles();
@@ -253,11 +270,12 @@ public final class Attention {
     private static void maskedSoftmaxRows(Buf p, int base, int tq, int tk, int past, boolean causal, int[] keyMask,
             int maskBase) {
         Par.range(tq, 4L * tk, (lo, hi) -> {
+            float[] buf = p.isFloat() ? new float[tk] : null;
             for (int i = lo; i < hi; i++) {
                 int row = base + i * tk;
                 int limit = causal ? Math.min(tk, past + i + 1) : tk;
                 if (p.isFloat()) {
-                    softmaxRowF(p.floats(), row, tk, limit, keyMask, maskBase);
+                    softmaxRowF(p.floats(), row, tk, limit, keyMask, maskBase, buf);
                 } else {
                     softmaxRowD(p.doubles(), row, tk, limit, keyMask, maskBase);
                 }
@@ -265,30 +283,39 @@ public final class Attention {
         });
     }
 
-    private static void softmaxRowF(FloatBuffer p, int row, int tk, int limit, int[] keyMask, int maskBase) {
+    /**
+     * One float32 row through the heap array {@code buf} (at least tk long): bulk copies instead of per-element buffer
+     * accesses, exponentials by {@link Exp} (below 6e-9 relative, summed in double), masked entries exactly 0.
+     */
+    private static void softmaxRowF(FloatBuffer p, int row, int tk, int limit, int[] keyMask, int maskBase,
+            float[] buf) {
+        p.get(row, buf, 0, tk);
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < limit; j++) {
             if (keyMask == null || keyMask[maskBase + j] != 0) {
-                max = Math.max(max, p.get(row + j));
+                max = Math.max(max, buf[j]);
             }
         }
         if (max == Double.NEGATIVE_INFINITY) {
-            for (int j = 0; j < tk; j++) {
-                p.put(row + j, 0f);
-            }
+            Arrays.fill(buf, 0, tk, 0f);
+            p.put(row, buf, 0, tk);
             return;
         }
         double sum = 0;
-        for (int j = 0; j < tk; j++) {
-            boolean visible = j < limit && (keyMask == null || keyMask[maskBase + j] != 0);
-            double e = visible ? Math.exp(p.get(row + j) - max) : 0.0;
-            float ef = (float) e;
-            p.put(row + j, ef);
-            sum += e;
+        for (int j = 0; j < limit; j++) {
+            if (keyMask == null || keyMask[maskBase + j] != 0) {
+                double e = Exp.exp(buf[j] - max);
+                buf[j] = (float) e;
+                sum += e;
+            } else {
+                buf[j] = 0f;
+            }
         }
-        for (int j = 0; j < tk; j++) {
-            p.put(row + j, (float) (p.get(row + j) / sum));
+        Arrays.fill(buf, limit, tk, 0f);
+        for (int j = 0; j < limit; j++) {
+            buf[j] = (float) (buf[j] / sum);
         }
+        p.put(row, buf, 0, tk);
     }
 
     private static void softmaxRowD(DoubleBuffer p, int row, int tk, int limit, int[] keyMask, int maskBase) {
