@@ -117,6 +117,9 @@ public final class Trainer<B extends Batch> {
         long end = Math.min(untilStep, totalSteps);
         ProgressBar bar = progressBar ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
                 .startsFrom(step, Duration.ZERO).build() : null;
+        if (metricsFile != null) {
+            keepMetricsThrough(metricsFile, step);
+        }
         try (BufferedWriter metrics = metricsFile == null ? null : Files.newBufferedWriter(metricsFile,
                 StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             while (step < end) {
@@ -237,6 +240,43 @@ public final class Trainer<B extends Batch> {
         lastCheckpointStep = step;
     }
 
+    /**
+     * Drops the metrics lines of steps after {@code step} (and a torn last line) before the run continues from
+     * {@code step}: a run killed after its last checkpoint wrote lines for steps it will redo on resume, and a fresh
+     * run (step 0) starts a fresh file. Rewritten through a temporary file and an atomic rename.
+     */
+    static void keepMetricsThrough(Path file, long step) {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            List<String> keep = new ArrayList<>();
+            boolean dropped = false;
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                long s;
+                try {
+                    s = JSON.readTree(line).path("step").asLong(Long.MAX_VALUE);
+                } catch (IOException e) {
+                    s = Long.MAX_VALUE; // torn line of a killed run
+                }
+                if (s <= step) {
+                    keep.add(line);
+                } else {
+                    dropped = true;
+                }
+            }
+            if (!dropped) {
+                return;
+            }
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, keep, StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite the metrics file " + file, e);
+        }
+    }
+
     /** Restores parameters, optimizer state, rule state, random generator and data position from a checkpoint. */
     public void resume(Path file) {
         SafeTensors.Contents c;
@@ -338,7 +378,10 @@ public final class Trainer<B extends Batch> {
             return this;
         }
 
-        /** JSON-lines metrics file (appended to, so a resumed run continues it). */
+        /**
+         * JSON-lines metrics file: a resumed run continues it (lines of steps after the checkpoint are dropped first, so
+         * each step appears once); a run from step 0 replaces it.
+         */
         public Builder<B> metrics(Path file) {
             this.metricsFile = file;
             return this;

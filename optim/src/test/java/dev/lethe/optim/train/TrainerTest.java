@@ -79,6 +79,47 @@ class TrainerTest {
         }
     }
 
+    /** A run killed after its checkpoint at step 4 had logged steps 5 and 6 (and half a line): resumed, each step once. */
+    @Test
+    void resumedRunLogsEachStepOnce() throws IOException {
+        Path ckpt = dir.resolve("m.safetensors");
+        Path metrics = dir.resolve("resume-metrics.jsonl");
+        Tensor theta = Fixture.theta(Fixture.INIT);
+        Trainer<Fixture.QBatch> first = Trainer.builder(ParameterSet.values(List.of(theta)), Fixture.rule(),
+                new Sgd(0.1), new Fixture.Source(-1), Fixture.factory(theta)).accumulation(2).epochs(3)
+                .checkpoint(ckpt, 0).metrics(metrics).progressBar(false).build();
+        first.runUntil(4);
+        Path at4 = dir.resolve("m4.safetensors");
+        Files.copy(ckpt, at4);
+        first.runUntil(6);
+        Files.writeString(metrics, "{\"step\": 7, \"loss/forg", java.nio.file.StandardOpenOption.APPEND);
+        assertThat(Files.readAllLines(metrics)).hasSize(7);
+
+        Tensor theta2 = Fixture.theta(Fixture.INIT);
+        Trainer<Fixture.QBatch> resumed = Trainer.builder(ParameterSet.values(List.of(theta2)), Fixture.rule(),
+                new Sgd(0.1), new Fixture.Source(-1), Fixture.factory(theta2)).accumulation(2).epochs(3)
+                .metrics(metrics).progressBar(false).build();
+        resumed.resume(at4);
+        resumed.run();
+        List<Long> steps = new ArrayList<>();
+        for (String line : Files.readAllLines(metrics)) {
+            steps.add(new ObjectMapper().readTree(line).get("step").asLong());
+        }
+        List<Long> want = new ArrayList<>();
+        for (long s = 1; s <= resumed.step(); s++) {
+            want.add(s);
+        }
+        assertThat(resumed.step()).isEqualTo(12);
+        assertThat(steps).containsExactlyElementsOf(want);
+
+        // a fresh run from step 0 replaces the file
+        Tensor theta3 = Fixture.theta(Fixture.INIT);
+        Trainer.builder(ParameterSet.values(List.of(theta3)), Fixture.rule(), new Sgd(0.1), new Fixture.Source(-1),
+                Fixture.factory(theta3)).accumulation(2).epochs(3).maxSteps(2).metrics(metrics).progressBar(false)
+                .build().run();
+        assertThat(Files.readAllLines(metrics)).hasSize(2);
+    }
+
     @Test
     void killMinus9AndResumeIsBitIdentical() throws Exception {
         Outcome full = uninterrupted();
