@@ -21,6 +21,15 @@ public final class RocAuc {
      * @param score    larger means "more positive"; NaN or infinite scores are rejected as sklearn does
      */
     public static double score(boolean[] positive, double[] score) {
+        return curve(positive, score).auc();
+    }
+
+    /**
+     * The ROC curve {@link #score} integrates, as {@code sklearn.metrics.roc_curve(y_true, y_score)} returns it
+     * ({@code drop_intermediate=True}): a first point (0, 0) at threshold +infinity (scikit-learn 1.3+), then one point
+     * per distinct score kept, with its threshold; the AUC is {@code np.trapz(tpr, fpr)} of exactly these points.
+     */
+    public static RocCurve curve(boolean[] positive, double[] score) {
         if (positive.length != score.length) {
             throw new IllegalArgumentException("roc_auc_score: " + positive.length + " labels but " + score.length
                     + " scores; pass one score per label");
@@ -46,7 +55,7 @@ public final class RocAuc {
         for (int i = 0; i < n; i++) {
             order[i] = asc[n - 1 - i];
         }
-        List<double[]> points = new ArrayList<>(); // {fps, tps} at each threshold
+        List<double[]> points = new ArrayList<>(); // {fps, tps, threshold} at each threshold
         double tps = 0;
         for (int k = 0; k < n; k++) {
             if (positive[order[k]]) {
@@ -54,7 +63,7 @@ public final class RocAuc {
             }
             boolean last = k == n - 1 || score[order[k + 1]] != score[order[k]];
             if (last) {
-                points.add(new double[] {1 + k - tps, tps});
+                points.add(new double[] {1 + k - tps, tps, score[order[k]]});
             }
         }
         List<double[]> kept = new ArrayList<>();
@@ -79,13 +88,31 @@ public final class RocAuc {
         int m = kept.size() + 1;
         double[] fpr = new double[m];
         double[] tpr = new double[m];
+        double[] thresholds = new double[m];
+        thresholds[0] = Double.POSITIVE_INFINITY;
         double fTot = kept.get(kept.size() - 1)[0];
         double tTot = kept.get(kept.size() - 1)[1];
         for (int i = 1; i < m; i++) {
             fpr[i] = kept.get(i - 1)[0] / fTot;
             tpr[i] = kept.get(i - 1)[1] / tTot;
+            thresholds[i] = kept.get(i - 1)[2];
         }
-        return trapz(tpr, fpr);
+        return new RocCurve(fpr, tpr, thresholds, trapz(tpr, fpr));
+    }
+
+    /**
+     * The curve of non-member scores against member scores with the members as the positive class (label 1) and the
+     * scores as given.
+     */
+    public static RocCurve curve(double[] negative, double[] positive) {
+        boolean[] label = new boolean[negative.length + positive.length];
+        double[] score = new double[label.length];
+        System.arraycopy(negative, 0, score, 0, negative.length);
+        System.arraycopy(positive, 0, score, negative.length, positive.length);
+        for (int i = negative.length; i < label.length; i++) {
+            label[i] = true;
+        }
+        return curve(label, score);
     }
 
     /** Convenience: labels as 0/1 integers. */

@@ -65,49 +65,32 @@ public final class Charts {
     }
 
     /**
-     * ROC curve of scores where larger means "positive": one point per distinct threshold, as sklearn's roc_curve
-     * (without dropping collinear points, which does not change the drawing), with the chance diagonal.
+     * ROC curves drawn from stored points (report.json's {@code fpr}/{@code tpr} arrays, as sklearn's roc_curve
+     * returns them): {@code curves.get(name)} = {fpr, tpr}; the name should carry the AUC. The chance diagonal is
+     * added.
      */
-    public static String roc(String title, double[] negative, double[] positive, double auc) {
-        int n = negative.length + positive.length;
-        double[] s = new double[n];
-        boolean[] pos = new boolean[n];
-        System.arraycopy(negative, 0, s, 0, negative.length);
-        System.arraycopy(positive, 0, s, negative.length, positive.length);
-        for (int i = negative.length; i < n; i++) {
-            pos[i] = true;
-        }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Double.compare(s[b], s[a]));
-        XYSeries curve = new XYSeries("ROC (AUC = " + String.format("%.4f", auc) + ")", false, true);
-        curve.add(0.0, 0.0);
-        int tp = 0;
-        int fp = 0;
-        for (int k = 0; k < n; k++) {
-            if (pos[order[k]]) {
-                tp++;
-            } else {
-                fp++;
+    public static String rocPoints(String title, Map<String, double[][]> curves) {
+        XYSeriesCollection ds = new XYSeriesCollection();
+        curves.forEach((name, pts) -> {
+            XYSeries s = new XYSeries(name, false, true);
+            for (int i = 0; i < pts[0].length; i++) {
+                s.add(pts[0][i], pts[1][i]);
             }
-            if (k == n - 1 || s[order[k + 1]] != s[order[k]]) {
-                curve.add((double) fp / negative.length, (double) tp / positive.length);
-            }
-        }
+            ds.addSeries(s);
+        });
         XYSeries chance = new XYSeries("chance", false, true);
         chance.add(0.0, 0.0);
         chance.add(1.0, 1.0);
-        XYSeriesCollection ds = new XYSeriesCollection();
-        ds.addSeries(curve);
         ds.addSeries(chance);
         JFreeChart c = ChartFactory.createXYLineChart(title, "false positive rate", "true positive rate", ds,
                 PlotOrientation.VERTICAL, true, false, false);
         XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) c.getXYPlot().getRenderer();
-        r.setSeriesStroke(0, new BasicStroke(2.5f));
-        r.setSeriesPaint(1, Color.GRAY);
-        r.setSeriesStroke(1, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f,
+        for (int i = 0; i < curves.size(); i++) {
+            r.setSeriesStroke(i, new BasicStroke(2.5f));
+        }
+        int last = curves.size();
+        r.setSeriesPaint(last, Color.GRAY);
+        r.setSeriesStroke(last, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f,
                 new float[] {4f, 4f}, 0f));
         return png(c);
     }

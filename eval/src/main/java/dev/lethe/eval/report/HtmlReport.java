@@ -15,10 +15,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Renders a report (the JSON of {@link TofuReport}) as one self-contained HTML page: headline numbers (with the
- * baseline's and the change when a baseline report is given), a before/after chart, per-set aggregates and bars, the
- * model-utility components, truth-ratio histograms (forget vs retain set, and the retain model's forget set), the ROC
- * curve of the membership inference, loss curves of a training log, sample generations and every setting. Charts
+ * Renders a report (the JSON of {@link TofuReport}, SemEval, MMLU/MCQ or MUSE reports) as one self-contained HTML
+ * page: headline numbers (with the baseline's and the change when a baseline report is given), a before/after chart,
+ * per-set aggregates and bars, the model-utility components, truth-ratio histograms (forget vs retain set, and the
+ * retain model's forget set), ROC curves of the membership inference drawn from the points stored in report.json,
+ * the MUSE sections ({@link MuseHtml}), loss curves of a training log, sample generations and every setting. Charts
  * are PNG data URIs; the page loads nothing from anywhere. {@link #write} writes report.json and report.html.
  */
 public final class HtmlReport {
@@ -39,12 +40,20 @@ public final class HtmlReport {
         HEADLINE.put("mia_score", "SemEval MIA score");
         HEADLINE.put("mmlu", "MMLU accuracy");
         HEADLINE.put("accuracy", "Multiple-choice accuracy");
+        HEADLINE.put("verbmem_f", "MUSE VerbMem on forget (ROUGE-L F1 x100)");
+        HEADLINE.put("knowmem_f", "MUSE KnowMem on forget (ROUGE-L F1 x100)");
+        HEADLINE.put("knowmem_r", "MUSE KnowMem on retain (ROUGE-L F1 x100)");
+        HEADLINE.put("privleak", "MUSE PrivLeak (%)");
+        HEADLINE.put("privleak_auc", "MIA AUC behind PrivLeak");
     }
 
     /** Short chart labels of the headline keys. */
-    static final Map<String, String> SHORT = Map.of("model_utility", "utility", "forget_rougeL_recall",
-            "forget ROUGE", "forget_probability", "forget prob", "forget_truth_ratio", "forget TR", "mia_loss_auc",
-            "MIA LOSS", "mia_min_k_auc", "MIA Min-k");
+    static final Map<String, String> SHORT = Map.ofEntries(Map.entry("model_utility", "utility"),
+            Map.entry("forget_rougeL_recall", "forget ROUGE"), Map.entry("forget_probability", "forget prob"),
+            Map.entry("forget_truth_ratio", "forget TR"), Map.entry("mia_loss_auc", "MIA LOSS"),
+            Map.entry("mia_min_k_auc", "MIA Min-k"), Map.entry("verbmem_f", "VerbMem"),
+            Map.entry("knowmem_f", "KnowMem f"), Map.entry("knowmem_r", "KnowMem r"), Map.entry("privleak", "PrivLeak"),
+            Map.entry("privleak_auc", "PrivLeak AUC"));
 
     private HtmlReport() {
     }
@@ -203,8 +212,18 @@ public final class HtmlReport {
         }
         JsonNode mia = results.path("mia");
         if (mia.isObject()) {
-            charts.add(Charts.roc("MIA (LOSS): forget vs holdout", doubles(mia.path("member_loss")),
-                    doubles(mia.path("non_member_loss")), mia.path("loss_auc").asDouble()));
+            Map<String, double[][]> curves = new LinkedHashMap<>();
+            addRoc(curves, "LOSS", mia.path("loss_roc"));
+            addRoc(curves, "Min-k%", mia.path("min_k_roc"));
+            addRoc(curves, "-NLL", mia.path("roc"));
+            if (!curves.isEmpty()) {
+                charts.add(Charts.rocPoints(bench.equals("semeval")
+                        ? "MIA: members (positive) vs non-members, score -NLL"
+                        : "MIA: forget (class 0) vs holdout (class 1)", curves));
+            }
+        }
+        if (bench.equals("muse")) {
+            MuseHtml.summary(report, baseline, h, charts);
         }
         if (lossCurves != null && !lossCurves.isEmpty()) {
             charts.add(Charts.lines("Training losses", "step", "loss", lossCurves));
@@ -217,6 +236,9 @@ public final class HtmlReport {
                         .append("\">\n");
             }
             h.append("</div>\n");
+        }
+        if (bench.equals("muse")) {
+            MuseHtml.samples(report, h);
         }
 
         JsonNode forgetItems = splits.path("forget").path("items");
@@ -253,7 +275,15 @@ public final class HtmlReport {
         }
     }
 
-    private static double[] doubles(JsonNode a) {
+    /** Adds the ROC points of {@code roc} ({@code fpr}, {@code tpr}, {@code auc}) under {@code name}, if present. */
+    static void addRoc(Map<String, double[][]> curves, String name, JsonNode roc) {
+        if (roc.path("fpr").isArray() && roc.path("fpr").size() > 0) {
+            curves.put(name + " (AUC = " + String.format("%.4f", roc.path("auc").asDouble()) + ")",
+                    new double[][] {doubles(roc.path("fpr")), doubles(roc.path("tpr"))});
+        }
+    }
+
+    static double[] doubles(JsonNode a) {
         double[] v = new double[a.size()];
         for (int i = 0; i < v.length; i++) {
             v[i] = a.get(i).asDouble();

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * report.json of a SemEval-2025 Task 4 run: {@code headline} (final_score, task_aggregate, mia_score, mmlu and every
  * per-split, per-task value as {@code <split>_<task>_regurgitation|knowledge}) and {@code results} (per split and
- * task, the 12 aggregated terms, MIA AUC and NLLs, the MMLU eligibility flag, and every item's generation and score).
+ * task, the 12 aggregated terms, MIA AUC, NLLs and ROC points ({@code results.mia.roc}), the MMLU eligibility flag,
+ * and every item's generation and score).
  * Values that were not computed (no MIA, no MMLU) are null.
  */
 public final class SemEvalReport {
@@ -81,6 +82,7 @@ public final class SemEvalReport {
             for (double v : r.mia().nonMember()) {
                 b.add(v);
             }
+            mia.set("roc", m.valueToTree(SemEvalScorer.miaRoc(r.mia())));
         }
         ArrayNode items = res.putArray("items");
         for (SemEvalScorer.ItemScore it : r.items()) {

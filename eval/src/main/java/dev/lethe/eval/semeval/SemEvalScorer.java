@@ -3,6 +3,7 @@ package dev.lethe.eval.semeval;
 import dev.lethe.eval.metrics.ExactMatch;
 import dev.lethe.eval.metrics.HarmonicMean;
 import dev.lethe.eval.metrics.RocAuc;
+import dev.lethe.eval.metrics.RocCurve;
 import dev.lethe.eval.metrics.Rouge;
 import dev.lethe.eval.metrics.SemEvalMiaScore;
 import java.math.BigDecimal;
@@ -108,21 +109,29 @@ public final class SemEvalScorer {
         Double auc = null;
         Double miaScore = null;
         if (mia != null) {
-            int n = mia.member().length + mia.nonMember().length;
-            boolean[] labels = new boolean[n];
-            double[] scores = new double[n];
-            for (int i = 0; i < mia.member().length; i++) {
-                labels[i] = true;
-                scores[i] = -check(mia.member()[i]);
-            }
-            for (int i = 0; i < mia.nonMember().length; i++) {
-                scores[mia.member().length + i] = -check(mia.nonMember()[i]);
-            }
-            auc = RocAuc.score(labels, scores);
+            auc = miaRoc(mia).auc();
             miaScore = SemEvalMiaScore.fromAuc(auc);
         }
         Double fin = auc != null && mmlu != null ? exactMean(agg, mmlu, miaScore) : null;
         return new Result(f, r, terms, agg, auc, miaScore, mmlu, fin, items, mia);
+    }
+
+    /**
+     * ROC curve of the official MIA ({@code roc_curve} + {@code auc}): score {@code -nll}, members labelled 1; its
+     * {@code auc} is the AUC behind {@code mia_score}.
+     */
+    public static RocCurve miaRoc(MiaNlls mia) {
+        int n = mia.member().length + mia.nonMember().length;
+        boolean[] labels = new boolean[n];
+        double[] scores = new double[n];
+        for (int i = 0; i < mia.member().length; i++) {
+            labels[i] = true;
+            scores[i] = -check(mia.member()[i]);
+        }
+        for (int i = 0; i < mia.nonMember().length; i++) {
+            scores[mia.member().length + i] = -check(mia.nonMember()[i]);
+        }
+        return RocAuc.curve(labels, scores);
     }
 
     private static double check(double nll) {

@@ -82,6 +82,32 @@ class HtmlReportTest {
         assertThat(tr).containsExactly(f.truthRatios());
     }
 
+    /**
+     * results.mia.loss_roc / min_k_roc: members (class 0) loss {0.5, 0.7, 1.1, 0.9}, non-members (class 1)
+     * {1.0, 1.5, 0.6, 2.0}. The trapezoid area of the stored points equals the stored AUC, and both equal the pair
+     * count (12 of 16 pairs have the larger loss on the non-member: 3/4; Min-k {1,2,3,4} vs {2,3,4,5}: 4 + 3 + 2 + 1
+     * larger plus three ties counting one half, 11.5/16 = 0.71875).
+     */
+    @Test
+    void jsonHoldsRocPointsWhoseAreaIsTheAuc() throws Exception {
+        Path out = tmp.resolve("roc");
+        HtmlReport.write(out, report(0, null), null, null, null);
+        JsonNode mia = Json.readReport(out).path("results").path("mia");
+        for (String[] k : new String[][] {{"loss_roc", "loss_auc", "0.75"}, {"min_k_roc", "min_k_auc", "0.71875"}}) {
+            JsonNode roc = mia.path(k[0]);
+            assertThat(roc.path("fpr").size()).as(k[0]).isGreaterThan(2).isEqualTo(roc.path("tpr").size());
+            double area = 0;
+            for (int i = 1; i < roc.path("fpr").size(); i++) {
+                area += (roc.path("fpr").get(i).asDouble() - roc.path("fpr").get(i - 1).asDouble())
+                        * (roc.path("tpr").get(i).asDouble() + roc.path("tpr").get(i - 1).asDouble()) / 2;
+            }
+            assertThat(area).as(k[0]).isEqualTo(Double.parseDouble(k[2]));
+            assertThat(roc.path("auc").asDouble()).isEqualTo(mia.path(k[1]).asDouble()).isEqualTo(area);
+            assertThat(roc.path("fpr").get(0).asDouble()).isZero();
+            assertThat(roc.path("tpr").get(roc.path("tpr").size() - 1).asDouble()).isEqualTo(1.0);
+        }
+    }
+
     @Test
     void htmlIsSelfContainedWithDrawnCharts() throws Exception {
         Path base = tmp.resolve("base");

@@ -101,6 +101,37 @@ class SemEvalScorerTest {
         assertThat(tiny(0.3, false).finalScore()).isNull();
     }
 
+    /**
+     * results.mia.roc in report.json, by hand: scores -nll, members (positive) -1, -2, non-members -1.5, -3. Sorted:
+     * -1 (m), -1.5 (n), -2 (m), -3 (n), so (fpr, tpr) = (0, 0), (0, 1/2), (1/2, 1/2), (1/2, 1), (1, 1); no point is
+     * collinear with its neighbours; trapezoid area 1/2 * 1/2 + 1/2 * 1 = 3/4 = the MIA AUC.
+     */
+    @Test
+    void reportJsonHoldsTheRocPointsOfTheMiaAuc() throws Exception {
+        ObjectNode rep = SemEvalReport.build(tiny(0.4, true), null, null, Map.of());
+        Path out = tmp.resolve("rep");
+        dev.lethe.eval.report.HtmlReport.write(out, rep, null, null, null);
+        JsonNode roc = dev.lethe.eval.report.Json.readReport(out).path("results").path("mia").path("roc");
+        assertThat(doubles(roc.path("fpr"))).containsExactly(0, 0, 0.5, 0.5, 1);
+        assertThat(doubles(roc.path("tpr"))).containsExactly(0, 0.5, 0.5, 1, 1);
+        double area = 0;
+        for (int i = 1; i < roc.path("fpr").size(); i++) {
+            area += (roc.path("fpr").get(i).asDouble() - roc.path("fpr").get(i - 1).asDouble())
+                    * (roc.path("tpr").get(i).asDouble() + roc.path("tpr").get(i - 1).asDouble()) / 2;
+        }
+        assertThat(area).isEqualTo(0.75);
+        assertThat(roc.path("auc").asDouble()).isEqualTo(0.75);
+        assertThat(Files.readString(out.resolve("report.html"))).contains("data:image/png;base64,");
+    }
+
+    static double[] doubles(JsonNode a) {
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).asDouble();
+        }
+        return v;
+    }
+
     @Test
     void idKindFollowsTheOfficialRule() {
         assertThat(LumeItem.kindOf("\"8f24c511\"sc1")).isEqualTo(LumeItem.Kind.SC);

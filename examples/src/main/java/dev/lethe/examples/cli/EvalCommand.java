@@ -6,6 +6,15 @@ import dev.lethe.eval.Progress;
 import dev.lethe.eval.mcq.McqBenchmark;
 import dev.lethe.eval.mcq.McqEvaluator;
 import dev.lethe.eval.mcq.McqReport;
+import dev.lethe.eval.muse.MiaAttack;
+import dev.lethe.eval.muse.MuseData;
+import dev.lethe.eval.muse.MuseFiles;
+import dev.lethe.eval.muse.MuseReport;
+import dev.lethe.eval.muse.MuseResult;
+import dev.lethe.eval.muse.MuseRunner;
+import dev.lethe.eval.muse.MuseSettings;
+import dev.lethe.eval.muse.PrivLeakConvention;
+import dev.lethe.eval.muse.PrivLeakResult;
 import dev.lethe.eval.semeval.LumeItem;
 import dev.lethe.eval.semeval.SemEvalFiles;
 import dev.lethe.eval.semeval.SemEvalReport;
@@ -51,10 +60,14 @@ import picocli.CommandLine.Option;
  * {@code --benchmark mmlu --data MMLU_DIR [--subjects a,b] [--shots K] [--limit N]} and {@code --benchmark mcq --data
  * FILE.json [--subjects biology]}: multiple-choice accuracy ({@link McqEvaluator}). {@code --limit} counts items per
  * split (semeval, also per MIA file) or per subject (mmlu).
+ *
+ * <p>{@code --benchmark muse [--forget-text F] [--holdout-text H] [--verbmem F] [--forget-qa F] [--retain-qa F]
+ * [--forget-qa-icl F] [--retain-qa-icl F] [--retain-model DIR | --retain-report DIR | --reference-auc X|news|books]}:
+ * MUSE-style VerbMem, KnowMem and PrivLeak ({@link MuseRunner}); {@code --limit} counts items per file.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate a model (or saved SemEval generations) on a benchmark (tofu, semeval, mmlu, mcq) and"
-                + " write report.json + report.html.")
+        description = "Evaluate a model (or saved SemEval generations) on a benchmark (tofu, semeval, mmlu, mcq,"
+                + " muse) and write report.json + report.html.")
 public final class EvalCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -68,7 +81,7 @@ public final class EvalCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--benchmark", defaultValue = "tofu", paramLabel = "NAME",
-            description = "Benchmark: tofu, semeval, mmlu or mcq (muse is not implemented yet).")
+            description = "Benchmark: tofu, semeval, mmlu, mcq or muse.")
     String benchmark;
 
     @Option(names = "--data", paramLabel = "DIR", description = "Folder with TOFU's *_perturbed.json files; sets"
@@ -96,11 +109,13 @@ public final class EvalCommand implements Callable<Integer> {
     Path holdout;
 
     @Option(names = "--retain-report", paramLabel = "DIR",
-            description = "report.json (or its folder) of the retain model: reference of forget quality.")
+            description = "report.json (or its folder) of the retain model: reference of forget quality (tofu) or"
+                    + " of PrivLeak's AUC (muse).")
     Path retainReport;
 
     @Option(names = "--retain-model", paramLabel = "DIR",
-            description = "The retain model itself: evaluated on the forget set here as the forget-quality reference.")
+            description = "The retain model itself, evaluated here: forget-quality reference (tofu) or PrivLeak"
+                    + " reference AUC on the forget vs holdout texts (muse).")
     Path retainModel;
 
     @Option(names = "--baseline", paramLabel = "DIR", description = "An earlier report to compare with (before/after).")
@@ -117,7 +132,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--max-new-tokens", paramLabel = "N",
             description = "Greedy generation length (default 200 for tofu, as open-unlearning; 256 for semeval, as"
-                    + " the official script).")
+                    + " the official script; 128 for muse VerbMem, as MUSE).")
     Integer maxNewTokensOption;
 
     @Option(names = "--predictions", paramLabel = "FILE", description = "semeval: saved generations, JSONL lines"
@@ -136,6 +151,64 @@ public final class EvalCommand implements Callable<Integer> {
             + " (e.g. the accuracy of 'lethe eval --benchmark mmlu').")
     Double mmluAccuracy;
 
+    @Option(names = "--forget-text", paramLabel = "FILE", description = "muse: forget documents (JSONL"
+            + " {\"text\": ...} per line, or a JSON array of strings): VerbMem prompts and PrivLeak members.")
+    Path forgetText;
+
+    @Option(names = "--holdout-text", paramLabel = "FILE", description = "muse: documents the model never saw"
+            + " (same formats): PrivLeak non-members.")
+    Path holdoutText;
+
+    @Option(names = "--verbmem", paramLabel = "FILE", description = "muse: pre-split VerbMem items {\"prompt\": ...,"
+            + " \"gt\": ...} (MUSE's verbmem/forget.json); default: split --forget-text.")
+    Path verbmemFile;
+
+    @Option(names = "--forget-qa", paramLabel = "FILE", description = "muse: KnowMem questions on the forget set"
+            + " ({\"question\": ..., \"answer\": ...} per line, or a JSON array).")
+    Path forgetQa;
+
+    @Option(names = "--retain-qa", paramLabel = "FILE", description = "muse: KnowMem questions on the retain set"
+            + " (utility preservation).")
+    Path retainQa;
+
+    @Option(names = "--forget-qa-icl", paramLabel = "FILE", description = "muse: few-shot QA examples put before"
+            + " each forget question (MUSE's forget_qa_icl.json; default none).")
+    Path forgetQaIcl;
+
+    @Option(names = "--retain-qa-icl", paramLabel = "FILE", description = "muse: few-shot QA examples for the"
+            + " retain questions.")
+    Path retainQaIcl;
+
+    @Option(names = "--reference-auc", paramLabel = "X", description = "muse: PrivLeak reference AUC: a number in the"
+            + " chosen convention, or news/books for MUSE's retrained-model constants (default 0.5, or from"
+            + " --retain-model / --retain-report).")
+    String referenceAuc;
+
+    @Option(names = "--privleak-attack", defaultValue = "min_k", paramLabel = "NAME", description = "muse: MIA score"
+            + " behind PrivLeak: min_k (default, MUSE's Min-40%%), loss, zlib or min_k_plus_plus.")
+    String privleakAttack;
+
+    @Option(names = "--privleak-convention", defaultValue = "muse", paramLabel = "NAME", description = "muse: AUC"
+            + " convention of PrivLeak and its reference: muse (default; forget 0, holdout 1, score -s) or"
+            + " open-unlearning (score s, AUC = 1 - MUSE's).")
+    String privleakConvention;
+
+    @Option(names = "--min-k", defaultValue = "0.4", paramLabel = "K",
+            description = "muse: fraction k of Min-k%% and Min-k%%++ (default 0.4).")
+    double minK;
+
+    @Option(names = "--verbmem-prompt-tokens", defaultValue = "32", paramLabel = "L", description = "muse: VerbMem"
+            + " prompt = the first L tokens of each forget text (default 32).")
+    int verbmemPromptTokens;
+
+    @Option(names = "--knowmem-max-new-tokens", defaultValue = "32", paramLabel = "N",
+            description = "muse: KnowMem answer length (default 32, as MUSE).")
+    int knowmemMaxNewTokens;
+
+    @Option(names = "--rouge-stemmer", description = "muse: Porter-stem ROUGE tokens (open-unlearning's MUSE"
+            + " metrics); MUSE itself does not.")
+    boolean rougeStemmer;
+
     @Option(names = "--subjects", split = ",", paramLabel = "A,B", description = "mmlu: subjects to evaluate"
             + " (default all); mcq: the subject named in the description line (e.g. biology; default none).")
     List<String> subjects = new ArrayList<>();
@@ -148,8 +221,11 @@ public final class EvalCommand implements Callable<Integer> {
             + " (lm-eval's default; open-instruct adds BOS).")
     boolean noBos;
 
-    @Option(names = "--max-length", defaultValue = "512", paramLabel = "N",
-            description = "Longest scored sequence in tokens (default 512; capped at the model's context).")
+    @Option(names = "--max-length", paramLabel = "N", description = "Longest scored sequence in tokens (default 512;"
+            + " 2048 for muse, as MUSE's texts; capped at the model's context).")
+    Integer maxLengthOption;
+
+    /** --max-length or its default (512; 2048 for muse). */
     int maxLength;
 
     @Option(names = "--template", defaultValue = "Question: {question}\\nAnswer:", paramLabel = "TEXT",
@@ -171,6 +247,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        maxLength = maxLengthOption != null ? maxLengthOption : benchmark.equals("muse") ? 2048 : 512;
         switch (benchmark) {
             case "tofu" -> {
             }
@@ -180,9 +257,11 @@ public final class EvalCommand implements Callable<Integer> {
             case "mmlu", "mcq" -> {
                 return mcq();
             }
+            case "muse" -> {
+                return muse();
+            }
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "--benchmark " + benchmark
-                    + (benchmark.equals("muse") ? " is not implemented yet" : " is unknown")
-                    + "; available: tofu, semeval, mmlu, mcq");
+                    + " is unknown; available: tofu, semeval, mmlu, mcq, muse");
         }
         requireModel();
         int maxNewTokens = maxNewTokensOption == null ? 200 : maxNewTokensOption;
@@ -346,6 +425,96 @@ public final class EvalCommand implements Callable<Integer> {
                     + SemEvalScorer.MMLU_THRESHOLD + "; SemEval-2025 did not rank such submissions");
         }
         return finish(SemEvalReport.build(res, model, sum, s));
+    }
+
+    /** MUSE-style VerbMem, KnowMem and PrivLeak (arXiv 2407.06460) on any text and QA files. */
+    private int muse() throws IOException {
+        requireModel();
+        int refs = (retainReport != null ? 1 : 0) + (retainModel != null ? 1 : 0) + (referenceAuc != null ? 1 : 0);
+        if (refs > 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give at most one PrivLeak reference:"
+                    + " --retain-model, --retain-report or --reference-auc");
+        }
+        MuseSettings settings;
+        try {
+            settings = MuseSettings.defaults().withBatchSize(batch).withMaxLength(maxLength)
+                    .withVerbmemPromptTokens(verbmemPromptTokens)
+                    .withVerbmemMaxNewTokens(maxNewTokensOption == null ? 128 : maxNewTokensOption)
+                    .withKnowmemMaxNewTokens(knowmemMaxNewTokens).withMinK(minK)
+                    .withPrivleakAttack(MiaAttack.parse(privleakAttack))
+                    .withConvention(PrivLeakConvention.parse(privleakConvention)).withStemmer(rougeStemmer)
+                    .withLimit(limit);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (forgetText == null && holdoutText == null && verbmemFile == null && forgetQa == null && retainQa == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--benchmark muse needs inputs: --forget-text"
+                    + " FILE (VerbMem; PrivLeak with --holdout-text FILE), --verbmem FILE, --forget-qa FILE and/or"
+                    + " --retain-qa FILE");
+        }
+        if ((refs > 0) && (forgetText == null || holdoutText == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "a PrivLeak reference needs PrivLeak:"
+                    + " give --forget-text and --holdout-text");
+        }
+        MuseData data = new MuseData(texts(forgetText), texts(holdoutText),
+                verbmemFile == null ? null : MuseFiles.readContinuations(verbmemFile, limit), qa(forgetQa, limit),
+                qa(retainQa, limit), qa(forgetQaIcl, 0), qa(retainQaIcl, 0));
+        PrintWriter err = spec.commandLine().getErr();
+        Progress progress = noProgress ? Progress.NONE : new EvalProgressBar(err);
+        PrivLeakResult.Reference ref = null;
+        if (referenceAuc != null) {
+            ref = PrivLeakResult.Reference.parse(referenceAuc, settings.convention())
+                    .requireUsable(settings.convention());
+        } else if (retainReport != null) {
+            ref = MuseReport.reference(retainReport, settings.privleakAttack(), settings.convention())
+                    .requireUsable(settings.convention());
+        } else if (retainModel != null) {
+            err.println("retain model " + retainModel + ": PrivLeak reference AUC");
+            try (Tokenizer tok = openTokenizer(retainModel)) {
+                ref = new MuseRunner(CausalLM.load(retainModel), tok, settings, progress)
+                        .reference(data.forgetTexts(), data.holdoutTexts(), "retain model " + retainModel)
+                        .requireUsable(settings.convention());
+            }
+        }
+        MuseResult result;
+        try (Tokenizer tok = openTokenizer(model)) {
+            result = new MuseRunner(CausalLM.load(model), tok, settings, progress).run(data, ref);
+        }
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("benchmark", benchmark);
+        s.put("forget_text", str(forgetText));
+        s.put("holdout_text", str(holdoutText));
+        s.put("verbmem_file", str(verbmemFile));
+        s.put("forget_qa", str(forgetQa));
+        s.put("retain_qa", str(retainQa));
+        s.put("forget_qa_icl", str(forgetQaIcl));
+        s.put("retain_qa_icl", str(retainQaIcl));
+        s.put("limit", limit);
+        s.put("batch", batch);
+        s.put("max_length", maxLength);
+        s.put("verbmem_prompt_tokens", settings.verbmemPromptTokens());
+        s.put("verbmem_max_new_tokens", settings.verbmemMaxNewTokens());
+        s.put("knowmem_max_new_tokens", settings.knowmemMaxNewTokens());
+        s.put("rouge", "rougeL F1, " + (settings.useStemmer() ? "Porter stemmer" : "no stemmer"));
+        s.put("min_k", settings.minK());
+        s.put("privleak_attack", settings.privleakAttack().key());
+        s.put("privleak_convention", settings.convention().key());
+        s.put("privleak_reference", retainModel != null ? "retain model " + retainModel : retainReport != null
+                ? "report " + retainReport : referenceAuc != null ? referenceAuc : "default 0.5");
+        s.put("tokenizer", tokenizer == null ? model.toString() : tokenizer.toString());
+        return finish(MuseReport.build(result, model, ModelChecksum.of(model), s));
+    }
+
+    private List<String> texts(Path file) throws IOException {
+        return file == null ? null : MuseFiles.readTexts(file, limit);
+    }
+
+    private static List<MuseData.QaPair> qa(Path file, int max) throws IOException {
+        return file == null ? null : MuseFiles.readQa(file, max);
+    }
+
+    private static String str(Path p) {
+        return p == null ? null : p.toString();
     }
 
     /** MMLU (CSV folder) or WMDP-format JSON multiple choice. */
