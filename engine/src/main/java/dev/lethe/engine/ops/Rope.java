@@ -5,6 +5,7 @@ import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Par;
 import dev.lethe.engine.kernel.Walk;
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -47,27 +48,32 @@ public final class Rope {
         int hN = (int) shape[1];
         int cs2 = (int) cst[2];
         int ss2 = (int) sst[2];
-        Par.range(rowsN, 4L * dh, (lo, hi) -> {
-            for (int row = lo; row < hi; row++) {
-                int b = perBatch ? row / (hN * tN) : 0;
-                int t = row % tN;
-                int bx = Walk.rowOffset(shape, xst, row);
-                int bo = row * dh;
-                int cBase = (int) (b * cst[0] + t * cst[1]);
-                int sBase = (int) (b * sst[0] + t * sst[1]);
-                for (int j = 0; j < half; j++) {
-                    double c = pc.get(cBase + j * cs2);
-                    double s = ps.get(sBase + j * ss2);
-                    double x1 = px.get(bx + j * sx);
-                    double x2 = px.get(bx + (j + half) * sx);
-                    po.set(bo + j, x1 * c - x2 * s);
-                    po.set(bo + j + half, x2 * c + x1 * s);
+        if (px.isFloat() && po.isFloat() && pc.isFloat() && ps.isFloat() && sx == 1 && cs2 == 1 && ss2 == 1) {
+            forwardStaged(px.floats(), po.floats(), pc.floats(), ps.floats(), shape, xst, cst, sst, perBatch,
+                    rotaryDim);
+        } else {
+            Par.range(rowsN, 4L * dh, (lo, hi) -> {
+                for (int row = lo; row < hi; row++) {
+                    int b = perBatch ? row / (hN * tN) : 0;
+                    int t = row % tN;
+                    int bx = Walk.rowOffset(shape, xst, row);
+                    int bo = row * dh;
+                    int cBase = (int) (b * cst[0] + t * cst[1]);
+                    int sBase = (int) (b * sst[0] + t * sst[1]);
+                    for (int j = 0; j < half; j++) {
+                        double c = pc.get(cBase + j * cs2);
+                        double s = ps.get(sBase + j * ss2);
+                        double x1 = px.get(bx + j * sx);
+                        double x2 = px.get(bx + (j + half) * sx);
+                        po.set(bo + j, x1 * c - x2 * s);
+                        po.set(bo + j + half, x2 * c + x1 * s);
+                    }
+                    for (int j = rotaryDim; j < dh; j++) {
+                        po.set(bo + j, px.get(bx + j * sx));
+                    }
                 }
-                for (int j = rotaryDim; j < dh; j++) {
-                    po.set(bo + j, px.get(bx + j * sx));
-                }
-            }
-        });
+            });
+        }
         return tape.record(out, g -> {
             INDArray gx = tape.gradFor(x);
             Buf pg = Buf.of(g);
@@ -76,6 +82,12 @@ public final class Rope {
             int sgx = (int) gx.stride(3);
             long[] gst = g.stride();
             long[] gxst = gx.stride();
+            if (pg.isFloat() && pgx.isFloat() && pc.isFloat() && ps.isFloat() && sg == 1 && sgx == 1 && cs2 == 1
+                    && ss2 == 1) {
+                backwardStaged(pg.floats(), pgx.floats(), pc.floats(), ps.floats(), shape, gst, gxst, cst, sst,
+                        perBatch, rotaryDim);
+                return;
+            }
             Par.range(rowsN, 4L * dh, (lo, hi) -> {
                 for (int row = lo; row < hi; row++) {
                     int b = perBatch ? row / (hN * tN) : 0;
@@ -98,5 +110,86 @@ public final class Rope {
                 }
             });
         }, x);
+    }
+
+    /**
+     * Float32 forward with unit-stride rows (x's last axis, cos and sin): each row of x and its cos/sin rows are copied
+     * to heap arrays, rotated there and written back in one bulk put, so the inner loop has no per-element buffer
+     * bounds checks or dtype dispatch. The arithmetic is the strided loop's (products and sums in double, one rounding
+     * to float per output), so the bits are the same.
+     */
+    private static void forwardStaged(FloatBuffer fx, FloatBuffer fo, FloatBuffer fc, FloatBuffer fs, long[] shape,
+            long[] xst, long[] cst, long[] sst, boolean perBatch, int rotaryDim) {
+        int dh = (int) shape[3];
+        int half = rotaryDim / 2;
+        int tN = (int) shape[2];
+        int hN = (int) shape[1];
+        int rowsN = (int) (shape[0] * shape[1] * shape[2]);
+        Par.range(rowsN, 4L * dh, (lo, hi) -> {
+            float[] xr = new float[dh];
+            float[] or = new float[dh];
+            float[] cr = new float[half];
+            float[] sr = new float[half];
+            for (int row = lo; row < hi; row++) {
+                int b = perBatch ? row / (hN * tN) : 0;
+                int t = row % tN;
+                int cBase = (int) (b * cst[0] + t * cst[1]);
+                int sBase = (int) (b * sst[0] + t * sst[1]);
+                fc.get(cBase, cr, 0, half);
+                fs.get(sBase, sr, 0, half);
+                fx.get(Walk.rowOffset(shape, xst, row), xr, 0, dh);
+                for (int j = 0; j < half; j++) {
+                    double c = cr[j];
+                    double s = sr[j];
+                    double x1 = xr[j];
+                    double x2 = xr[j + half];
+                    or[j] = (float) (x1 * c - x2 * s);
+                    or[j + half] = (float) (x2 * c + x1 * s);
+                }
+                for (int j = rotaryDim; j < dh; j++) {
+                    or[j] = xr[j];
+                }
+                fo.put(row * dh, or, 0, dh);
+            }
+        });
+    }
+
+    /** Float32 backward with unit-stride rows, staged like {@link #forwardStaged}; same arithmetic as the strided loop. */
+    private static void backwardStaged(FloatBuffer fg, FloatBuffer fgx, FloatBuffer fc, FloatBuffer fs, long[] shape,
+            long[] gst, long[] gxst, long[] cst, long[] sst, boolean perBatch, int rotaryDim) {
+        int dh = (int) shape[3];
+        int half = rotaryDim / 2;
+        int tN = (int) shape[2];
+        int hN = (int) shape[1];
+        int rowsN = (int) (shape[0] * shape[1] * shape[2]);
+        Par.range(rowsN, 4L * dh, (lo, hi) -> {
+            float[] gr = new float[dh];
+            float[] acc = new float[dh];
+            float[] cr = new float[half];
+            float[] sr = new float[half];
+            for (int row = lo; row < hi; row++) {
+                int b = perBatch ? row / (hN * tN) : 0;
+                int t = row % tN;
+                int cBase = (int) (b * cst[0] + t * cst[1]);
+                int sBase = (int) (b * sst[0] + t * sst[1]);
+                fc.get(cBase, cr, 0, half);
+                fs.get(sBase, sr, 0, half);
+                int bgx = Walk.rowOffset(shape, gxst, row);
+                fg.get(Walk.rowOffset(shape, gst, row), gr, 0, dh);
+                fgx.get(bgx, acc, 0, dh);
+                for (int j = 0; j < half; j++) {
+                    double c = cr[j];
+                    double s = sr[j];
+                    double g1 = gr[j];
+                    double g2 = gr[j + half];
+                    acc[j] = acc[j] + (float) (g1 * c + g2 * s);
+                    acc[j + half] = acc[j + half] + (float) (-g1 * s + g2 * c);
+                }
+                for (int j = rotaryDim; j < dh; j++) {
+                    acc[j] = acc[j] + gr[j];
+                }
+                fgx.put(bgx, acc, 0, dh);
+            }
+        });
     }
 }

@@ -1,7 +1,9 @@
 package dev.lethe.examples.cli;
 
 import dev.lethe.examples.bench.GenerateBench;
+import dev.lethe.examples.bench.ScaleBench;
 import dev.lethe.examples.bench.TrainBench;
+import dev.lethe.examples.bench.kernels.KernelsCommand;
 import dev.lethe.transformer.model.CausalLM;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Speed benchmarks matching shared/bench/torch_baseline.py (one JSON line each).",
-        subcommands = {BenchCommand.Train.class, BenchCommand.Generate.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.Generate.class, BenchCommand.Scale.class,
+                KernelsCommand.class})
 public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -88,6 +91,53 @@ public final class BenchCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             CausalLM model = GenerateBench.model(workload);
             GenerateBench.Result r = GenerateBench.run(workload, model, prompt, newTokens, repeats);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(r.toJson());
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code lethe bench scale}. */
+    @Command(name = "scale", mixinStandardHelpOptions = true,
+            description = "NPO + retain NLL steps on a 1.2B-parameter OLMo-1B-like Llama (random weights) training a"
+                    + " parameter subset; prints seconds per step and peak memory.")
+    public static final class Scale implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--layers", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
+        int layers = ScaleBench.Options.defaults().layers();
+
+        @Option(names = "--hidden", description = "Model width (default: ${DEFAULT-VALUE}).")
+        int hidden = ScaleBench.Options.defaults().hidden();
+
+        @Option(names = "--intermediate", description = "SwiGLU width (default: ${DEFAULT-VALUE}).")
+        int intermediate = ScaleBench.Options.defaults().intermediate();
+
+        @Option(names = "--heads", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+        int heads = ScaleBench.Options.defaults().heads();
+
+        @Option(names = "--vocab", description = "Vocabulary (default: ${DEFAULT-VALUE}).")
+        int vocab = ScaleBench.Options.defaults().vocab();
+
+        @Option(names = "--batch", description = "Sequences per forget and per retain batch (default: ${DEFAULT-VALUE}).")
+        int batch = ScaleBench.Options.defaults().batch();
+
+        @Option(names = "--seq", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+        int seq = ScaleBench.Options.defaults().seq();
+
+        @Option(names = "--steps", description = "Timed steps after one warm-up step (default: ${DEFAULT-VALUE}).")
+        int steps = ScaleBench.Options.defaults().steps();
+
+        @Option(names = "--trainable", description = "Regex over parameter names to train (default: ${DEFAULT-VALUE}).")
+        String trainable = ScaleBench.Options.defaults().trainable();
+
+        @Override
+        public Integer call() {
+            ScaleBench.Options d = ScaleBench.Options.defaults();
+            ScaleBench.Result r = ScaleBench.run(new ScaleBench.Options(layers, hidden, intermediate, heads, vocab,
+                    batch, seq, steps, trainable, d.beta(), d.alpha(), d.lr()));
             PrintWriter out = spec.commandLine().getOut();
             out.println(r.toJson());
             out.flush();
