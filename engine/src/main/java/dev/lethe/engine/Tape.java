@@ -1,5 +1,6 @@
 package dev.lethe.engine;
 
+import dev.lethe.engine.kernel.Loops;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -73,7 +74,7 @@ public final class Tape implements AutoCloseable {
     /** A zero-filled c-order array owned by this tape. */
     public INDArray zeros(DataType dtype, long... shape) {
         INDArray a = allocate(dtype, shape);
-        a.assign(0);
+        Loops.zero(a);
         return a;
     }
 

@@ -1,5 +1,6 @@
 package dev.lethe.engine;
 
+import dev.lethe.engine.kernel.Loops;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -99,7 +100,7 @@ public final class Tensor {
     /** Resets a leaf's gradient to zero (keeps the buffer). */
     public void zeroGrad() {
         if (grad != null) {
-            grad.assign(0);
+            Loops.zero(grad);
         }
     }
 

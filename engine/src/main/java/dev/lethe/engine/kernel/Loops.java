@@ -2,6 +2,9 @@ package dev.lethe.engine.kernel;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -152,5 +155,24 @@ public final class Loops {
                 }
             });
         }
+    }
+
+    /**
+     * Sets every element to 0: a contiguous float32/float64 array on the CPU backend by one native {@code memset}
+     * (measured in the llama-34m sft step: ND4J's {@code assign(0)} of gradient buffers took about a fifth as long as
+     * all GEMMs together), anything else by {@link #fill}.
+     */
+    public static void zero(INDArray dst) {
+        DataType dt = dst.dataType();
+        if (Blas.direct() && isContiguous(dst) && (dt == DataType.FLOAT || dt == DataType.DOUBLE)
+                && dst.length() > 0) {
+            long size = dt == DataType.FLOAT ? 4 : 8;
+            long first = dst.offset() - dst.data().offset();
+            BytePointer p = new BytePointer(dst.data().addressPointer());
+            p.position(first * size);
+            Pointer.memset(p, 0, dst.length() * size);
+            return;
+        }
+        fill(dst, 0.0);
     }
 }

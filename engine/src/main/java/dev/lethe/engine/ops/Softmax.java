@@ -3,6 +3,7 @@ package dev.lethe.engine.ops;
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
+import dev.lethe.engine.kernel.Exp;
 import dev.lethe.engine.kernel.Par;
 import dev.lethe.engine.kernel.Walk;
 import java.nio.DoubleBuffer;
@@ -190,7 +191,7 @@ public final class Softmax {
                         max = Math.max(max, fl.get(i));
                     }
                     for (int j = 0, i = b; j < v; j++, i += sv) {
-                        sum += Math.exp(fl.get(i) - max);
+                        sum += Exp.exp(fl.get(i) - max);
                     }
                 } else {
                     DoubleBuffer dl = pl.doubles();
@@ -225,7 +226,7 @@ public final class Softmax {
                         FloatBuffer fl = pl.floats();
                         FloatBuffer fgl = pgl.floats();
                         for (int j = 0, i = b, o = bg; j < v; j++, i += sv, o += sgl) {
-                            fgl.put(o, fgl.get(o) + (float) (-gk * Math.exp(fl.get(i) - l)));
+                            fgl.put(o, fgl.get(o) + (float) (-gk * Exp.exp(fl.get(i) - l)));
                         }
                     } else {
                         DoubleBuffer dl = pl.doubles();
@@ -296,7 +297,7 @@ public final class Softmax {
                 double max = fmax;
                 double sum = 0;
                 for (int j = 0; j < v; j++) {
-                    sum += Math.exp(x[j] - max);
+                    sum += Exp.exp(x[j] - max);
                 }
                 lse[row] = max + Math.log(sum);
                 fo.put(row, (float) (x[targets[row]] - lse[row]));
@@ -324,7 +325,7 @@ public final class Softmax {
                     double l = lse[k];
                     // the slice's gradient row as the composition forms it (0 + value), then added to the logits'
                     for (int j = 0; j < v; j++) {
-                        x[j] = 0f + (float) (-gk * Math.exp(x[j] - l));
+                        x[j] = 0f + (float) (-gk * Exp.exp(x[j] - l));
                     }
                     x[targets[k]] = x[targets[k]] + (float) gk;
                     int bg = bi * gs0 + ti * gs1;
