@@ -2,6 +2,7 @@ package dev.lethe.examples.cli;
 
 import dev.lethe.examples.demo.Demo;
 import dev.lethe.examples.demo.Study;
+import dev.lethe.examples.lume.LumeStudy;
 import dev.lethe.unlearn.recipe.Recipe;
 import dev.lethe.unlearn.recipe.Recipes;
 import java.io.PrintStream;
@@ -16,10 +17,13 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lethe study}: every recipe on the demo's target model, evaluated and attacked by relearning, as one markdown
- * table (see {@link Study}); {@code --recipes a,b} limits the set.
+ * table (see {@link Study}); {@code --recipes a,b} limits the set. {@code --benchmark lume} runs the same on a LUME /
+ * SemEval-2025 Task 4 subset with the SemEval metrics instead (see {@link LumeStudy}; table in OUT/lume/results.md),
+ * {@code --benchmark all} runs both.
  */
 @Command(name = "study", mixinStandardHelpOptions = true,
-        description = "Run every unlearning recipe on the demo target and write a leaderboard table.")
+        description = "Run every unlearning recipe on the demo target and write a leaderboard table (--benchmark"
+                + " lume: on a LUME / SemEval-2025 Task 4 subset with the SemEval metrics; all: both).")
 public final class StudyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -27,8 +31,17 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).", defaultValue = "lethe-study")
     Path out;
 
-    @Option(names = "--cache", description = "Demo cache folder (default: <lethe home>/.lethe/demo).")
+    @Option(names = "--cache", description = "Demo cache folder (default: <lethe home>/.lethe/demo); the LUME study"
+            + " keeps its data, models and reports in its lume/ subfolder.")
     Path cache;
+
+    /** The benchmarks {@code --benchmark} accepts. */
+    static final List<String> BENCHMARKS = List.of("tofu", "lume", "all");
+
+    @Option(names = "--benchmark", defaultValue = "tofu", description = "tofu (the demo's TOFU authors, table in"
+            + " OUT/results.md), lume (a LUME / SemEval-2025 Task 4 subset with the SemEval metrics, table in"
+            + " OUT/lume/results.md) or all (both; default: ${DEFAULT-VALUE}).")
+    String benchmark;
 
     @Option(names = "--recipes", split = ",", description = "Recipes to run (default: all).")
     List<String> recipes = new ArrayList<>();
@@ -47,11 +60,31 @@ public final class StudyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!BENCHMARKS.contains(benchmark)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "unknown --benchmark '" + benchmark
+                    + "'; choose one of " + String.join(", ", BENCHMARKS));
+        }
         Path home = Path.of(System.getProperty("lethe.home", "."));
         Path cacheDir = cache != null ? cache : home.resolve(".lethe").resolve("demo");
         PrintStream log = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+        List<String> names = recipeNames();
+        if (!benchmark.equals("lume")) {
+            tofu(home, cacheDir, names, log);
+        }
+        if (!benchmark.equals("tofu")) {
+            lume(cacheDir, names, log, LumeStudy.DEFAULT);
+        }
+        return 0;
+    }
+
+    /** The recipes to run, each checked to exist. */
+    List<String> recipeNames() {
         List<String> names = recipes.isEmpty() ? Recipes.all().stream().map(Recipe::name).toList() : recipes;
         names.forEach(Recipes::get);
+        return names;
+    }
+
+    private void tofu(Path home, Path cacheDir, List<String> names, PrintStream log) throws Exception {
         StringBuilder cmd = new StringBuilder("./lethe study");
         if (!recipes.isEmpty()) {
             cmd.append(" --recipes ").append(String.join(",", recipes));
@@ -67,7 +100,53 @@ public final class StudyCommand implements Callable<Integer> {
         log.println();
         log.println(table);
         log.println("table: " + out.resolve("results.md").toAbsolutePath());
-        return 0;
+    }
+
+    /** The LUME study with {@code setup} (the default one from the command line; tests pass a tiny one). */
+    void lume(Path cacheDir, List<String> names, PrintStream log, LumeStudy.Setup setup) throws Exception {
+        String cmd = lumeCommand();
+        Path dir = out.resolve("lume");
+        Files.createDirectories(dir);
+        Path tableFile = dir.resolve("results.md");
+        Path jsonFile = dir.resolve("results.json");
+        List<LumeStudy.Row> rows = LumeStudy.run(new LumeStudy.Options(cacheDir.resolve("lume"), dir, sets,
+                relearnSamples, relearnSteps, relearnLr, false, log, setup), names, done -> {
+                    writeQuietly(tableFile, LumeStudy.markdown(done, cmd));
+                    writeQuietly(jsonFile, json(LumeStudy.json(done, cmd)));
+                });
+        String table = LumeStudy.markdown(rows, cmd);
+        Files.writeString(tableFile, table);
+        Files.writeString(jsonFile, json(LumeStudy.json(rows, cmd)));
+        log.println();
+        log.println(table);
+        log.println("table: " + tableFile.toAbsolutePath());
+    }
+
+    /** The command line that reproduces the LUME table (the options that change its numbers). */
+    String lumeCommand() {
+        StringBuilder cmd = new StringBuilder("./lethe study --benchmark lume");
+        if (!recipes.isEmpty()) {
+            cmd.append(" --recipes ").append(String.join(",", recipes));
+        }
+        sets.forEach(s -> cmd.append(" --set ").append(s));
+        if (relearnSamples != 10) {
+            cmd.append(" --relearn-samples ").append(relearnSamples);
+        }
+        if (relearnSteps != 10) {
+            cmd.append(" --relearn-steps ").append(relearnSteps);
+        }
+        if (relearnLr != 1e-3) {
+            cmd.append(" --relearn-lr ").append(relearnLr);
+        }
+        return cmd.toString();
+    }
+
+    private static String json(com.fasterxml.jackson.databind.JsonNode n) {
+        try {
+            return dev.lethe.eval.report.Json.mapper().writeValueAsString(n);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Rewrites the table after each recipe, so a long study that is stopped still leaves its finished rows. */

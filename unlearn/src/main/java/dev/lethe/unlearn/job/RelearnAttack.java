@@ -22,6 +22,16 @@ public final class RelearnAttack {
 
     public static TrainingRun.Outcome run(CausalLM model, Tokenizer tok, List<QaRecord> forget, int samples, int steps,
             double lr, long seed, int batchSize, Path out, boolean progressBar) throws IOException {
+        return run(model, tok, forget, samples, steps, lr, seed, batchSize, List.of(), out, progressBar);
+    }
+
+    /**
+     * The attack with further fine-tuning settings ({@code key=value}, applied last), e.g. {@code template=raw} for
+     * completion data whose records are not questions.
+     */
+    public static TrainingRun.Outcome run(CausalLM model, Tokenizer tok, List<QaRecord> forget, int samples, int steps,
+            double lr, long seed, int batchSize, List<String> settings, Path out, boolean progressBar)
+            throws IOException {
         if (samples <= 0 || samples > forget.size()) {
             throw new IllegalArgumentException("--samples must be in [1, " + forget.size() + "], got " + samples);
         }
@@ -31,7 +41,7 @@ public final class RelearnAttack {
         int batches = (samples + batchSize - 1) / batchSize;
         int epochs = (steps + batches - 1) / batches;
         Settings s = FinetuneJob.defaults().with(List.of("lr=" + lr, "epochs=" + epochs, "max_steps=" + steps,
-                "batch_size=" + batchSize, "seed=" + seed, "schedule=constant"));
+                "batch_size=" + batchSize, "seed=" + seed, "schedule=constant")).with(settings);
         return FinetuneJob.run(new FinetuneJob.Inputs(model, tok, picked, s, out, progressBar, null));
     }
 }
