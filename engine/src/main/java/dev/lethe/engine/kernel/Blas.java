@@ -47,6 +47,26 @@ public final class Blas {
         }
     }
 
+    /**
+     * Runs {@code body} with BLAS limited to one thread when {@code when} holds (the CPU backend only), restoring the
+     * previous count afterwards: for kernels that split many small products over their own threads, where BLAS's
+     * threads would only add synchronisation (and oversubscribe the cores). Callers must not run it concurrently.
+     */
+    public static void singleThreadedIf(boolean when, Runnable body) {
+        if (!when || !DIRECT) {
+            body.run();
+            return;
+        }
+        org.nd4j.linalg.api.blas.Blas blas = Nd4j.factory().blas();
+        int before = blas.getMaxThreads();
+        blas.setMaxThreads(1);
+        try {
+            body.run();
+        } finally {
+            blas.setMaxThreads(before);
+        }
+    }
+
     /** {@code c = alpha op(a) op(b) + beta c} for 2-D arrays of one floating dtype. */
     public static void gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
             double beta) {

@@ -13,6 +13,7 @@ public final class Profile {
     private static long gemmNanos;
     private static long gemmFlops;
     private static long gemmCalls;
+    private static final java.util.Map<String, long[]> BY_SHAPE = new java.util.TreeMap<>();
 
     private Profile() {
     }
@@ -29,6 +30,29 @@ public final class Profile {
         gemmNanos = 0;
         gemmFlops = 0;
         gemmCalls = 0;
+        BY_SHAPE.clear();
+    }
+
+    /**
+     * Time, flops and calls per GEMM shape since the last {@link #reset}, keyed {@code "m x n x k [tA][tB]"} (values:
+     * nanoseconds, flops, calls).
+     */
+    public static synchronized java.util.Map<String, long[]> byShape() {
+        java.util.Map<String, long[]> copy = new java.util.TreeMap<>();
+        BY_SHAPE.forEach((k, v) -> copy.put(k, v.clone()));
+        return copy;
+    }
+
+    private static synchronized void count(long dt, long m, long n, long k, boolean transA, boolean transB) {
+        long flops = 2L * m * n * k;
+        gemmNanos += dt;
+        gemmFlops += flops;
+        gemmCalls++;
+        long[] e = BY_SHAPE.computeIfAbsent(m + " x " + n + " x " + k + (transA ? " tA" : "") + (transB ? " tB" : ""),
+                key -> new long[3]);
+        e[0] += dt;
+        e[1] += flops;
+        e[2]++;
     }
 
     public static synchronized long gemmNanos() {
@@ -53,12 +77,7 @@ public final class Profile {
         long t0 = System.nanoTime();
         Blas.gemm(a, b, c, transA, transB, alpha, beta);
         long dt = System.nanoTime() - t0;
-        long k = transA ? a.size(0) : a.size(1);
-        synchronized (Profile.class) {
-            gemmNanos += dt;
-            gemmFlops += 2L * c.size(0) * c.size(1) * k;
-            gemmCalls++;
-        }
+        count(dt, c.size(0), c.size(1), transA ? a.size(0) : a.size(1), transA, transB);
     }
 
     /** The view-free form of {@link Blas#gemm(INDArray, long, int, boolean, INDArray, long, int, boolean, INDArray,
@@ -71,11 +90,6 @@ public final class Profile {
         }
         long t0 = System.nanoTime();
         Blas.gemm(a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, m, n, k, alpha, beta);
-        long dt = System.nanoTime() - t0;
-        synchronized (Profile.class) {
-            gemmNanos += dt;
-            gemmFlops += 2L * m * n * k;
-            gemmCalls++;
-        }
+        count(System.nanoTime() - t0, m, n, k, transA, transB);
     }
 }

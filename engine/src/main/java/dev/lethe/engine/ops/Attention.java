@@ -2,6 +2,7 @@ package dev.lethe.engine.ops;
 
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
+import dev.lethe.engine.kernel.Blas;
 import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Exp;
 import dev.lethe.engine.kernel.Loops;
@@ -20,10 +21,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * absolute position Tk - Tq + i and may see keys 0..Tk - Tq + i). keyMask: B * Tk entries, nonzero = real token
  * (null = no padding). A query row that may see no key at all (a left-padding position) outputs zeros. The output is
  * [B, Tq, H, Dh] so that reshaping it to [B, Tq, H * Dh] for the output projection is free. Per (batch, head) the
- * scores and the weighted sum are two GEMMs addressed by offsets into the dense q, k, v and probability buffers (no
- * per-head views); the probabilities are kept for the backward rule.
+ * scores and the weighted sum are two GEMMs addressed by offsets into the dense q, k, v, probability and output
+ * buffers (no per-head views); the probabilities are kept for the backward rule. Work is split over the kernel
+ * threads by (batch row, KV head) units, each running single-threaded BLAS: the per-head products are too small
+ * (256 x 64 x 256 in the llama-34m bench) for BLAS's own threads, which reached only 42-49 GFLOP/s on them.
  */
 public final class Attention {
+    /** {@code -Dlethe.attention.split=false}: per-head products in one thread with multi-threaded BLAS (comparisons). */
+    private static final boolean SPLIT = !"false".equals(System.getProperty("lethe.attention.split"));
+
     private Attention() {
     }
 
@@ -61,67 +67,79 @@ public final class Attention {
         }
         INDArray probs = tape.allocate(q.dtype(), (long) b * h, tq, tk);
         INDArray out = tape.allocate(q.dtype(), b, tq, h, dh);
-        INDArray head = tape.allocate(q.dtype(), tq, dh);
         Buf pp = Buf.of(probs);
-        Buf po = Buf.of(out);
-        Buf ph = Buf.of(head);
-        for (int bi = 0; bi < b; bi++) {
-            for (int hi = 0; hi < h; hi++) {
-                int bh = bi * h + hi;
-                int bkv = bi * hkv + hi / group;
-                long pOff = (long) bh * tq * tk;
-                Profile.gemm(qv, (long) bh * tq * dh, dh, false, kv, (long) bkv * tk * dh, dh, true, probs, pOff, tk,
-                        tq, tk, dh, scale, 0.0);
-                maskedSoftmaxRows(pp, bh * tq * tk, tq, tk, past, causal, keyMask, bi * tk);
-                Profile.gemm(probs, pOff, tk, false, vv, (long) bkv * tk * dh, dh, false, head, 0, dh, tq, dh, tk, 1.0,
-                        0.0);
-                for (int i = 0; i < tq; i++) {
-                    ph.copyTo(i * dh, po, ((bi * tq + i) * h + hi) * dh, dh);
-                }
-            }
-        }
+        // work units: one (batch row, KV head) pair and its group of query heads, so that units write disjoint
+        // outputs (probabilities and output rows of their query heads; in backward also their KV head's gradients)
+        int units = b * hkv;
+        int ldo = h * dh;
+        boolean split = SPLIT && Par.threads() > 1 && units > 1;
+        Blas.singleThreadedIf(split, () -> split(split, units, 4L * group * tq * tk * dh, (lo, hi) -> {
+                    float[] fbuf = pp.isFloat() ? new float[tk] : null;
+                    for (int u = lo; u < hi; u++) {
+                        int bi = u / hkv;
+                        long kvOff = (long) u * tk * dh;
+                        for (int gi = 0; gi < group; gi++) {
+                            int hq = (u % hkv) * group + gi;
+                            int bh = bi * h + hq;
+                            long pOff = (long) bh * tq * tk;
+                            Profile.gemm(qv, (long) bh * tq * dh, dh, false, kv, kvOff, dh, true, probs, pOff, tk, tq,
+                                    tk, dh, scale, 0.0);
+                            softmaxRows(pp, bh * tq * tk, 0, tq, tk, past, causal, keyMask, bi * tk, fbuf);
+                            // straight into out[bi, :, hq, :], rows h * dh apart
+                            Profile.gemm(probs, pOff, tk, false, vv, kvOff, dh, false, out,
+                                    ((long) bi * tq * h + hq) * dh, ldo, tq, dh, tk, 1.0, 0.0);
+                        }
+                    }
+                }));
         return tape.record(out, g -> {
             INDArray gq = q.requiresGrad() ? denseGrad(tape, q) : null;
             INDArray gk = k.requiresGrad() ? denseGrad(tape, k) : null;
             INDArray gv = v.requiresGrad() ? denseGrad(tape, v) : null;
-            INDArray gHead = tape.allocate(q.dtype(), tq, dh);
-            INDArray dS = tape.allocate(q.dtype(), tq, tk);
-            Buf pgh = Buf.of(gHead);
+            INDArray gd = Views.dense(tape, g);
+            // dS scratch per thread: Par runs [0, n/2) on the caller and [n/2, n) on its worker
+            INDArray dS = tape.allocate(q.dtype(), 2, tq, tk);
             Buf pds = Buf.of(dS);
-            Buf pg = Buf.of(g);
-            long[] gst = g.stride();
-            for (int bi = 0; bi < b; bi++) {
-                for (int hi = 0; hi < h; hi++) {
-                    int bh = bi * h + hi;
-                    int bkv = bi * hkv + hi / group;
-                    for (int i = 0; i < tq; i++) {
-                        int gi = (int) (bi * gst[0] + i * gst[1] + hi * gst[2]);
-                        if (gst[3] == 1) {
-                            pg.copyTo(gi, pgh, i * dh, dh);
-                        } else {
-                            for (int j = 0; j < dh; j++) {
-                                pgh.set(i * dh + j, pg.get(gi + j * (int) gst[3]));
+            Blas.singleThreadedIf(split, () -> split(split, units, 8L * group * tq * tk * dh, (lo, hi) -> {
+                        int slot = lo == 0 ? 0 : 1;
+                        long sOff = (long) slot * tq * tk;
+                        for (int u = lo; u < hi; u++) {
+                            int bi = u / hkv;
+                            long kvOff = (long) u * tk * dh;
+                            for (int gi = 0; gi < group; gi++) {
+                                int hq = (u % hkv) * group + gi;
+                                int bh = bi * h + hq;
+                                long pOff = (long) bh * tq * tk;
+                                long qOff = (long) bh * tq * dh;
+                                long gOff = ((long) bi * tq * h + hq) * dh;
+                                if (gv != null) {
+                                    Profile.gemm(probs, pOff, tk, true, gd, gOff, ldo, false, gv, kvOff, dh, tk, dh, tq,
+                                            1.0, 1.0);
+                                }
+                                // dP = dO V^T, then dS = P * (dP - rowsum(dP * P)) * scale
+                                Profile.gemm(gd, gOff, ldo, false, vv, kvOff, dh, true, dS, sOff, tk, tq, tk, dh, 1.0,
+                                        0.0);
+                                softmaxBackward(pp, bh * tq * tk, pds, (int) sOff, 0, tq, tk, scale);
+                                if (gq != null) {
+                                    Profile.gemm(dS, sOff, tk, false, kv, kvOff, dh, false, gq, qOff, dh, tq, dh, tk,
+                                            1.0, 1.0);
+                                }
+                                if (gk != null) {
+                                    Profile.gemm(dS, sOff, tk, true, qv, qOff, dh, false, gk, kvOff, dh, tk, dh, tq,
+                                            1.0, 1.0);
+                                }
                             }
                         }
-                    }
-                    long pOff = (long) bh * tq * tk;
-                    long kvOff = (long) bkv * tk * dh;
-                    long qOff = (long) bh * tq * dh;
-                    if (gv != null) {
-                        Profile.gemm(probs, pOff, tk, true, gHead, 0, dh, false, gv, kvOff, dh, tk, dh, tq, 1.0, 1.0);
-                    }
-                    // dP = dO V^T, then dS = P * (dP - rowsum(dP * P)) * scale
-                    Profile.gemm(gHead, 0, dh, false, vv, kvOff, dh, true, dS, 0, tk, tq, tk, dh, 1.0, 0.0);
-                    softmaxBackwardRows(pp, bh * tq * tk, pds, tq, tk, scale);
-                    if (gq != null) {
-                        Profile.gemm(dS, 0, tk, false, kv, kvOff, dh, false, gq, qOff, dh, tq, dh, tk, 1.0, 1.0);
-                    }
-                    if (gk != null) {
-                        Profile.gemm(dS, 0, tk, true, qv, qOff, dh, false, gk, kvOff, dh, tk, dh, tq, 1.0, 1.0);
-                    }
-                }
-            }
+                    }));
         }, q, k, v);
+    }
+
+    /** {@link Par#range} when splitting, else the whole range inline. */
+    private static void split(boolean split, int n, long workPerItem, Par.Range body) {
+        if (split) {
+            Par.range(n, workPerItem, body);
+        } else {
+            body.run(0, n);
+        }
     }
 
     /** The gradient buffer of t, which the per-head products address as row-major contiguous memory. */
@@ -227,60 +245,61 @@ public final class Attention {
         return tape.constant(out);
     }
 
-    /** dS = P * (dP - rowsum(dP * P)) * scale in place of dP, for tq rows of length tk; P starts at {@code base}. */
-    private static void softmaxBackwardRows(Buf pp, int base, Buf pds, int tq, int tk, double scale) {
-        Par.range(tq, 3L * tk, (lo, hi) -> {
-            if (pp.isFloat()) {
-                FloatBuffer p = pp.floats();
-                FloatBuffer ds = pds.floats();
-                float[] pr = new float[tk];
-                float[] dr = new float[tk];
-                for (int i = lo; i < hi; i++) {
-                    p.get(base + i * tk, pr, 0, tk);
-                    ds.get(i * tk, dr, 0, tk);
-                    double dot = 0;
-                    for (int j = 0; j < tk; j++) {
-                        dot += (double) dr[j] * pr[j];
-                    }
-                    for (int j = 0; j < tk; j++) {
-                        dr[j] = (float) (pr[j] * (dr[j] - dot) * scale);
-                    }
-                    ds.put(i * tk, dr, 0, tk);
+    /**
+     * dS = P * (dP - rowsum(dP * P)) * scale in place of dP for rows lo..hi of length tk; P's rows start at
+     * {@code base}, dP's at {@code dBase} (serial: callers split work by heads).
+     */
+    private static void softmaxBackward(Buf pp, int base, Buf pds, int dBase, int lo, int hi, int tk, double scale) {
+        if (pp.isFloat()) {
+            FloatBuffer p = pp.floats();
+            FloatBuffer ds = pds.floats();
+            float[] pr = new float[tk];
+            float[] dr = new float[tk];
+            for (int i = lo; i < hi; i++) {
+                p.get(base + i * tk, pr, 0, tk);
+                ds.get(dBase + i * tk, dr, 0, tk);
+                double dot = 0;
+                for (int j = 0; j < tk; j++) {
+                    dot += (double) dr[j] * pr[j];
                 }
-            } else {
-                DoubleBuffer p = pp.doubles();
-                DoubleBuffer ds = pds.doubles();
-                for (int i = lo; i < hi; i++) {
-                    int pr = base + i * tk;
-                    int dr = i * tk;
-                    double dot = 0;
-                    for (int j = 0; j < tk; j++) {
-                        dot += ds.get(dr + j) * p.get(pr + j);
-                    }
-                    for (int j = 0; j < tk; j++) {
-                        double pij = p.get(pr + j);
-                        ds.put(dr + j, pij * (ds.get(dr + j) - dot) * scale);
-                    }
+                for (int j = 0; j < tk; j++) {
+                    dr[j] = (float) (pr[j] * (dr[j] - dot) * scale);
+                }
+                ds.put(dBase + i * tk, dr, 0, tk);
+            }
+        } else {
+            DoubleBuffer p = pp.doubles();
+            DoubleBuffer ds = pds.doubles();
+            for (int i = lo; i < hi; i++) {
+                int pr = base + i * tk;
+                int dr = dBase + i * tk;
+                double dot = 0;
+                for (int j = 0; j < tk; j++) {
+                    dot += ds.get(dr + j) * p.get(pr + j);
+                }
+                for (int j = 0; j < tk; j++) {
+                    double pij = p.get(pr + j);
+                    ds.put(dr + j, pij * (ds.get(dr + j) - dot) * scale);
                 }
             }
-        });
+        }
     }
 
-    /** In-place masked softmax of tq rows of length tk starting at {@code base}; masked entries become exactly 0. */
-    private static void maskedSoftmaxRows(Buf p, int base, int tq, int tk, int past, boolean causal, int[] keyMask,
-            int maskBase) {
-        Par.range(tq, 4L * tk, (lo, hi) -> {
-            float[] buf = p.isFloat() ? new float[tk] : null;
-            for (int i = lo; i < hi; i++) {
-                int row = base + i * tk;
-                int limit = causal ? Math.min(tk, past + i + 1) : tk;
-                if (p.isFloat()) {
-                    softmaxRowF(p.floats(), row, tk, limit, keyMask, maskBase, buf);
-                } else {
-                    softmaxRowD(p.doubles(), row, tk, limit, keyMask, maskBase);
-                }
+    /**
+     * In-place masked softmax of rows lo..hi (of length tk, starting at {@code base}); masked entries become exactly 0
+     * (serial: callers split work by heads). {@code fbuf}: a float scratch row for float32 arrays.
+     */
+    private static void softmaxRows(Buf p, int base, int lo, int hi, int tk, int past, boolean causal, int[] keyMask,
+            int maskBase, float[] fbuf) {
+        for (int i = lo; i < hi; i++) {
+            int row = base + i * tk;
+            int limit = causal ? Math.min(tk, past + i + 1) : tk;
+            if (p.isFloat()) {
+                softmaxRowF(p.floats(), row, tk, limit, keyMask, maskBase, fbuf);
+            } else {
+                softmaxRowD(p.doubles(), row, tk, limit, keyMask, maskBase);
             }
-        });
+        }
     }
 
     /**

@@ -144,6 +144,12 @@ public final class TrainBench {
             share = Profile.gemmNanos() / (double) elapsed;
             gflops = Profile.gemmFlops() / (double) Profile.gemmNanos();
             calls = Profile.gemmCalls() / o.steps();
+            // where GEMM time goes, by shape (stderr, so stdout stays one JSON line)
+            Profile.byShape().entrySet().stream()
+                    .sorted((p, q) -> Long.compare(q.getValue()[0], p.getValue()[0]))
+                    .forEach(e -> System.err.printf(Locale.ROOT, "gemm %-28s %6d calls/step %8.1f ms/step %6.1f GFLOP/s%n",
+                            e.getKey(), e.getValue()[2] / o.steps(), e.getValue()[0] / 1e6 / o.steps(),
+                            e.getValue()[1] / (double) e.getValue()[0]));
         }
         return new Result(o, model.parameterCount(), stepS, b * t / stepS, peakRssBytes(), loss[0], share, gflops, calls);
     }
