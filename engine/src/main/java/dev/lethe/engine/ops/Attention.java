@@ -49,11 +49,7 @@ public final class Attention {
         INDArray vv = Views.dense(tape, v.value());
         long[] qs = qv.shape();
         long[] ks = kv.shape();
-        if (qv.rank() != 4 || kv.rank() != 4 || !Arrays.equals(ks, vv.shape()) || qs[0] != ks[0] || qs[3] != ks[3]
-                || qs[1] % ks[1] != 0 || ks[2] < qs[2]) {
-            throw new IllegalArgumentException("attention shapes do not fit: q " + Arrays.toString(qs) + ", k "
-                    + Arrays.toString(ks) + ", v " + Arrays.toString(vv.shape()));
-        }
+        checkShapes(qv, kv, vv, keyMask);
         int b = (int) qs[0];
         int h = (int) qs[1];
         int tq = (int) qs[2];
@@ -62,9 +58,6 @@ public final class Attention {
         int tk = (int) ks[2];
         int group = h / hkv;
         int past = tk - tq;
-        if (keyMask != null && keyMask.length != b * tk) {
-            throw new IllegalArgumentException("attention: key mask has " + keyMask.length + " entries, expected " + b * tk);
-        }
         INDArray probs = tape.allocate(q.dtype(), (long) b * h, tq, tk);
         INDArray out = tape.allocate(q.dtype(), b, tq, h, dh);
         Buf pp = Buf.of(probs);
@@ -133,6 +126,21 @@ public final class Attention {
         }, q, k, v);
     }
 
+    /** q [B, H, Tq, Dh], k and v [B, Hkv, Tk, Dh] with H a multiple of Hkv and Tk >= Tq; keyMask B * Tk entries. */
+    private static void checkShapes(INDArray qv, INDArray kv, INDArray vv, int[] keyMask) {
+        long[] qs = qv.shape();
+        long[] ks = kv.shape();
+        if (qv.rank() != 4 || kv.rank() != 4 || !Arrays.equals(ks, vv.shape()) || qs[0] != ks[0] || qs[3] != ks[3]
+                || qs[1] % ks[1] != 0 || ks[2] < qs[2]) {
+            throw new IllegalArgumentException("attention shapes do not fit: q " + Arrays.toString(qs) + ", k "
+                    + Arrays.toString(ks) + ", v " + Arrays.toString(vv.shape()));
+        }
+        if (keyMask != null && keyMask.length != ks[0] * ks[2]) {
+            throw new IllegalArgumentException("attention: key mask has " + keyMask.length + " entries, expected "
+                    + ks[0] * ks[2]);
+        }
+    }
+
     /** {@link Par#range} when splitting, else the whole range inline. */
     private static void split(boolean split, int n, long workPerItem, Par.Range body) {
         if (split) {
@@ -166,11 +174,7 @@ public final class Attention {
         INDArray vv = v.value();
         long[] qs = qv.shape();
         long[] ks = kv.shape();
-        if (kv.rank() != 4 || !Arrays.equals(ks, vv.shape()) || qs[0] != ks[0] || qs[3] != ks[3]
-                || qs[1] % ks[1] != 0 || ks[2] < qs[2]) {
-            throw new IllegalArgumentException("attention shapes do not fit: q " + Arrays.toString(qs) + ", k "
-                    + Arrays.toString(ks) + ", v " + Arrays.toString(vv.shape()));
-        }
+        checkShapes(qv, kv, vv, keyMask);
         int b = (int) qs[0];
         int h = (int) qs[1];
         int dh = (int) qs[3];
@@ -178,9 +182,6 @@ public final class Attention {
         int tk = (int) ks[2];
         int group = h / hkv;
         int past = tk - 1;
-        if (keyMask != null && keyMask.length != b * tk) {
-            throw new IllegalArgumentException("attention: key mask has " + keyMask.length + " entries, expected " + b * tk);
-        }
         INDArray probs = tape.allocate(q.dtype(), (long) b * h, tk);
         INDArray out = tape.allocate(q.dtype(), b, 1, h, dh);
         Buf pp = Buf.of(probs);
