@@ -49,21 +49,38 @@ public final class Blas {
 
     /**
      * Runs {@code body} with BLAS limited to one thread when {@code when} holds (the CPU backend only), restoring the
-     * previous count afterwards: for kernels that split many small products over their own threads, where BLAS's
-     * threads would only add synchronisation (and oversubscribe the cores). Callers must not run it concurrently.
+     * previous count when the last such section ends: for kernels that split many small products over their own
+     * threads, where BLAS's threads would only add synchronisation (and oversubscribe the cores). BLAS's thread count
+     * is process-wide, so sections from several caller threads are counted and only the first saves and the last
+     * restores it (products elsewhere meanwhile run single-threaded: slower, never wrong).
      */
     public static void singleThreadedIf(boolean when, Runnable body) {
         if (!when || !DIRECT) {
             body.run();
             return;
         }
-        org.nd4j.linalg.api.blas.Blas blas = Nd4j.factory().blas();
-        int before = blas.getMaxThreads();
-        blas.setMaxThreads(1);
+        enterSingleThreaded();
         try {
             body.run();
         } finally {
-            blas.setMaxThreads(before);
+            leaveSingleThreaded();
+        }
+    }
+
+    private static int singleThreadedSections;
+    private static int threadsBefore;
+
+    private static synchronized void enterSingleThreaded() {
+        if (singleThreadedSections++ == 0) {
+            org.nd4j.linalg.api.blas.Blas blas = Nd4j.factory().blas();
+            threadsBefore = blas.getMaxThreads();
+            blas.setMaxThreads(1);
+        }
+    }
+
+    private static synchronized void leaveSingleThreaded() {
+        if (--singleThreadedSections == 0) {
+            Nd4j.factory().blas().setMaxThreads(threadsBefore);
         }
     }
 

@@ -51,6 +51,19 @@ class BlasTest {
     }
 
     @Test
+    void singleThreadedSectionsNestAndRestoreTheThreadCount() {
+        org.nd4j.linalg.api.blas.Blas blas = Nd4j.factory().blas();
+        int before = blas.getMaxThreads();
+        Blas.singleThreadedIf(true, () -> {
+            assertThat(blas.getMaxThreads()).isEqualTo(1);
+            Blas.singleThreadedIf(true, () -> assertThat(blas.getMaxThreads()).isEqualTo(1));
+            assertThat(blas.getMaxThreads()).isEqualTo(1); // the inner section must not restore early
+        });
+        assertThat(blas.getMaxThreads()).isEqualTo(before);
+        Blas.singleThreadedIf(false, () -> assertThat(blas.getMaxThreads()).isEqualTo(before));
+    }
+
+    @Test
     void writesIntoARowOfABiggerOutput() {
         INDArray big = Nd4j.zeros(DataType.FLOAT, 6, 10);
         INDArray c = big.get(NDArrayIndex.interval(2, 5), NDArrayIndex.interval(3, 7));
