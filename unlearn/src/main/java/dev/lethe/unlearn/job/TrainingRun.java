@@ -74,7 +74,10 @@ public final class TrainingRun {
         if (s.integer("max_steps") > 0) {
             total = Math.min(total, s.integer("max_steps"));
         }
-        long warmup = Math.round(s.number("warmup_epochs") * stepsPerEpoch);
+        // warm-up in optimizer steps when given, else in epochs: two runs compared at equal steps (a target and a
+        // retain model on sets of different sizes) must warm up for the same number of steps
+        long warmup = s.integer("warmup_steps") > 0 ? s.integer("warmup_steps")
+                : Math.round(s.number("warmup_epochs") * stepsPerEpoch);
         LrSchedule schedule = switch (s.string("schedule")) {
             case "constant" -> LrSchedule.constant(warmup);
             case "linear" -> LrSchedule.linear(warmup, total);

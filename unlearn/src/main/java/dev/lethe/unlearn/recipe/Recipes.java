@@ -38,7 +38,7 @@ public final class Recipes {
     /** Training settings every recipe has (open-unlearning's TOFU defaults, algorithms.md 5.0). */
     public static final Map<String, String> COMMON = ordered(
             "lr", "1e-5", "epochs", "10", "max_steps", "0", "batch_size", "8", "grad_accum", "1", "max_length", "256",
-            "weight_decay", "0.01", "warmup_epochs", "1", "schedule", "linear", "clip_norm", "0", "seed", "0",
+            "weight_decay", "0.01", "warmup_epochs", "1", "warmup_steps", "0", "schedule", "linear", "clip_norm", "0", "seed", "0",
             "template", "plain", "trainable", ".*",
             "su", "none", "su_threshold", "adaptive", "su_k", "0", "su_gamma", "0.5", "su_context", "2", "su_model", "");
 
