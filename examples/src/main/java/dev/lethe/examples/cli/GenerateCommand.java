@@ -118,9 +118,9 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             if (tok == null) {
                 PrintWriter err = spec.commandLine().getErr();
-                err.println("lethe: printing token ids, not text: " + noTokenizer + ". To decode, pass --tokenizer"
-                        + " PATH (a tokenizer.json, a model folder holding one, GPT-2's encoder.json + vocab.bpe"
-                        + " folder or a llama2.c tokenizer .bin).");
+                err.println("lethe: the output is token ids, not text: " + noTokenizer + ". To print text, pass"
+                        + " --tokenizer PATH (a tokenizer.json, a model folder holding one, GPT-2's encoder.json +"
+                        + " vocab.bpe folder or a llama2.c tokenizer .bin).");
                 err.flush();
             }
             int[] ids = prompt.ids != null ? prompt.ids : tok.encode(prompt.text, true);
@@ -152,7 +152,8 @@ public final class GenerateCommand implements Callable<Integer> {
         try {
             return Tokenizers.load(dir);
         } catch (TokenizerException e) {
-            noTokenizer = "no tokenizer loads from " + dir + " (" + e.getMessage() + ")";
+            String why = e.getMessage() == null ? "" : e.getMessage().strip();
+            noTokenizer = why.endsWith(".") ? why.substring(0, why.length() - 1) : why;
             return null;
         }
     }
