@@ -12,6 +12,7 @@ import java.util.Map;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
@@ -119,6 +120,7 @@ public final class Charts {
         }));
         JFreeChart c = ChartFactory.createBarChart(title, null, yLabel, ds, PlotOrientation.HORIZONTAL, true, false,
                 false);
+        c.getCategoryPlot().setRangeAxisLocation(AxisLocation.BOTTOM_OR_LEFT);
         CategoryAxis axis = c.getCategoryPlot().getDomainAxis();
         axis.setMaximumCategoryLabelWidthRatio(LABEL_WIDTH_RATIO);
         axis.setMaximumCategoryLabelLines(2);
