@@ -20,9 +20,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -63,42 +65,18 @@ public final class CausalLM {
         this.layout = FamilyLayout.of(config);
         this.dtype = weights.values().iterator().next().dataType();
         this.params = new LinkedHashMap<>();
-        List<String> expected = layout.parameterNames();
-        List<String> missing = new ArrayList<>();
-        for (String name : expected) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        weights.forEach((name, w) -> shapes.put(name, w.shape()));
+        List<String> problems = checkpointProblems(config, shapes);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(problems.get(0));
+        }
+        for (String name : layout.parameterNames()) {
             INDArray w = weights.get(name);
-            if (w == null) {
-                missing.add(name);
-                continue;
-            }
             if (w.dataType() != dtype) {
                 throw new IllegalArgumentException("parameter " + name + " is " + w.dataType() + ", others are " + dtype);
             }
             params.put(name, frozen ? Tensor.constant(w).named(name) : Tensor.parameter(name, w));
-        }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("checkpoint lacks " + missing.size() + " parameter(s) the " + config.modelType()
-                    + " config requires, e.g. " + missing.subList(0, Math.min(3, missing.size()))
-                    + "; is config.json from the same model as the weights?");
-        }
-        List<String> unknown = new ArrayList<>();
-        for (String name : weights.keySet()) {
-            if (!params.containsKey(name) && !layout.isIgnorable(name)) {
-                unknown.add(name);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("checkpoint has " + unknown.size() + " tensor(s) the " + config.modelType()
-                    + " layout does not use, e.g. " + unknown.subList(0, Math.min(3, unknown.size()))
-                    + "; check model_type/architectures in config.json");
-        }
-        for (String name : expected) {
-            long[] want = layout.shapeOf(name);
-            long[] got = params.get(name).shape();
-            if (!Arrays.equals(want, got)) {
-                throw new IllegalArgumentException("parameter " + name + " has shape " + Arrays.toString(got)
-                        + " but config.json implies " + Arrays.toString(want));
-            }
         }
         if (config.rope() != null && layout.usesRope()) {
             this.invFreq = RopeFrequencies.inverseFrequencies(config);
@@ -107,6 +85,63 @@ public final class CausalLM {
             this.invFreq = null;
             this.rotaryDim = 0;
         }
+    }
+
+    /**
+     * How a checkpoint's tensor names and shapes disagree with what its config implies, one readable line per kind of
+     * problem (parameters missing, tensors the layout does not use, shapes that differ; each names up to three
+     * examples), in that order; empty when they agree. This is the check loading runs, on names and shapes only, so no tensor data is read.
+     */
+    public static List<String> checkpointProblems(ModelConfig config, Map<String, long[]> shapes) {
+        FamilyLayout layout = FamilyLayout.of(config);
+        List<String> expected = layout.parameterNames();
+        List<String> problems = new ArrayList<>();
+        List<String> missing = expected.stream().filter(n -> !shapes.containsKey(n)).toList();
+        if (!missing.isEmpty()) {
+            problems.add("checkpoint lacks " + missing.size() + " parameter(s) the " + config.modelType()
+                    + " config requires, e.g. " + missing.subList(0, Math.min(3, missing.size()))
+                    + "; is config.json from the same model as the weights?");
+        }
+        Set<String> known = new HashSet<>(expected);
+        List<String> unknown = shapes.keySet().stream()
+                .filter(n -> !known.contains(n) && !layout.isIgnorable(n)).toList();
+        if (!unknown.isEmpty()) {
+            problems.add("checkpoint has " + unknown.size() + " tensor(s) the " + config.modelType()
+                    + " layout does not use, e.g. " + unknown.subList(0, Math.min(3, unknown.size()))
+                    + "; check model_type/architectures in config.json");
+        }
+        List<String> wrong = new ArrayList<>();
+        for (String name : expected) {
+            long[] want = layout.shapeOf(name);
+            long[] got = shapes.get(name);
+            if (got != null && !Arrays.equals(want, got)) {
+                wrong.add(name + " has shape " + Arrays.toString(got) + " but config.json implies "
+                        + Arrays.toString(want));
+            }
+        }
+        if (wrong.size() == 1) {
+            problems.add("parameter " + wrong.get(0));
+        } else if (!wrong.isEmpty()) {
+            problems.add(wrong.size() + " parameters have other shapes than config.json implies, e.g. "
+                    + String.join("; ", wrong.subList(0, Math.min(3, wrong.size())))
+                    + "; is config.json from the same model as the weights?");
+        }
+        return problems;
+    }
+
+    /** {@link #checkpointProblems(ModelConfig, Map)} for an open checkpoint, from its header only. */
+    public static List<String> checkpointProblems(ModelConfig config, CheckpointReader reader) {
+        boolean addPrefix = needsGpt2Prefix(config, reader);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (String name : reader.names()) {
+            shapes.put(addPrefix ? "transformer." + name : name, reader.info(name).shape());
+        }
+        return checkpointProblems(config, shapes);
+    }
+
+    /** GPT-2 checkpoints saved from GPT2Model (as the original "gpt2") have no "transformer." prefix. */
+    private static boolean needsGpt2Prefix(ModelConfig config, CheckpointReader reader) {
+        return config.family() == ModelFamily.GPT2 && reader.contains("wte.weight");
     }
 
     /** Parameter names and shapes a config implies, in checkpoint layout order (a tied head appears once). */
@@ -160,8 +195,7 @@ public final class CausalLM {
         ModelConfig config = ModelConfig.load(dir);
         Map<String, INDArray> weights = new LinkedHashMap<>();
         try (CheckpointReader reader = CheckpointReader.open(dir)) {
-            // GPT-2 checkpoints saved from GPT2Model (as the original "gpt2") have no "transformer." prefix
-            boolean addPrefix = config.family() == ModelFamily.GPT2 && reader.contains("wte.weight");
+            boolean addPrefix = needsGpt2Prefix(config, reader);
             for (String name : reader.names()) {
                 INDArray w = dtype == DataType.DOUBLE ? reader.readFloat64(name) : reader.readFloat32(name);
                 weights.put(addPrefix ? "transformer." + name : name, w);

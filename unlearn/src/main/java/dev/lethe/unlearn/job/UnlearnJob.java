@@ -2,6 +2,7 @@ package dev.lethe.unlearn.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.Batch;
@@ -83,13 +84,14 @@ public final class UnlearnJob {
             throw new IllegalArgumentException("recipe " + in.recipe().name() + " needs a retain set; pass --retain FILE");
         }
         CausalLM reference = plan.needsReference() ? model.frozenCopy() : null;
-        Files.createDirectories(in.out());
-        writeRecipe(in.out().resolve("recipe.json"), in.recipe(), resolved, fraction);
-        TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(model, reference, plan.objectives(),
-                plan.rule(), "forget", sets, pad, in.out(), in.progressBar(), in.listener()), resolved);
-        model.save(in.out());
-        Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
-        return new Result(in.out(), outcome, fraction, resolved);
+        try (RunFolderLock lock = RunFolderLock.acquire(in.out(), "UnlearnJob " + in.recipe().name())) {
+            writeRecipe(in.out().resolve("recipe.json"), in.recipe(), resolved, fraction);
+            TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(model, reference, plan.objectives(),
+                    plan.rule(), "forget", sets, pad, in.out(), in.progressBar(), in.listener()), resolved);
+            model.save(in.out());
+            Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
+            return new Result(in.out(), outcome, fraction, resolved);
+        }
     }
 
     static Encoder encoder(Tokenizer tok, Settings s) {
