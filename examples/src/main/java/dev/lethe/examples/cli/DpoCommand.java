@@ -54,8 +54,8 @@ public final class DpoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Settings s = DpoJob.defaults().with(sets);
-        CausalLM lm = UnlearnCommandSupport.loadModel(model, "--model");
         List<PreferenceRecord> pairs = PreferenceRecord.read(data);
+        CausalLM lm = UnlearnCommandSupport.loadModel(model, "--model");
         Files.deleteIfExists(out.resolve("metrics.jsonl"));
         Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
         PrintWriter o = spec.commandLine().getOut();
