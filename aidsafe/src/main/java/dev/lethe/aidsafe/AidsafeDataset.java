@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  * <li>{@code rows.csv} on request: rows.jsonl as CSV, the log as JSON text.</li>
  * </ul>
  * Each row is appended and synced to disk as soon as its prompt is done, so a killed run loses at most the prompt in
- * flight; a rerun skips prompts already in rows.jsonl (a half-written last line is dropped first). An unreachable
+ * flight; a rerun skips prompts already in rows.jsonl (a half-written last line is dropped first). Prompts are keyed
+ * by their text, so a prompt repeated in the input is generated once. An unreachable
  * endpoint stops the run with its error; a spent request budget stops it with {@link Summary#stopped()} set.
  */
 public final class AidsafeDataset {
