@@ -18,8 +18,9 @@ import java.util.List;
  * Ollama and hosted APIs) over {@code java.net.http}. Each call sends {@code model}, {@code messages},
  * {@code temperature}, {@code seed} and {@code max_tokens} and reads {@code choices[0].message.content}. Connection
  * failures, timeouts, 429 and 5xx replies are retried up to {@code maxRetries} times with exponential backoff
- * ({@code backoff}, doubled after each failure); other 4xx replies and malformed bodies are not retried (an
- * {@link AgentException} naming the endpoint and the problem). Every attempt takes one request from the run's
+ * ({@code backoff}, doubled after each failure). 401, 403 and 404 mean the endpoint, model or key is wrong: an
+ * {@link AgentUnavailableException} at once, which stops the run. Other 4xx replies and malformed bodies are not
+ * retried either and fail only the prompt in flight (an {@link AgentException} naming the endpoint and the problem). Every attempt takes one request from the run's
  * {@link RequestBudget}. An optional API key goes in an {@code Authorization: Bearer} header.
  */
 public final class HttpAgent implements Agent {
@@ -97,6 +98,10 @@ public final class HttpAgent implements Agent {
                 last = "HTTP " + code + " " + snippet(resp.body());
                 lastCause = null;
                 continue;
+            }
+            if (code == 401 || code == 403 || code == 404) {
+                throw new AgentUnavailableException(endpoint + ": HTTP " + code + " " + snippet(resp.body())
+                        + " (not retried; check the URL, the model name and the API key)", null);
             }
             if (code != 200) {
                 throw new AgentException(endpoint + ": HTTP " + code + " " + snippet(resp.body())

@@ -119,12 +119,18 @@ class HttpAgentTest {
 
     @Test
     void clientErrorsAreNotRetried() throws Exception {
-        String url = start(n -> new Reply(404, "{\"error\":\"model not found\"}", 0));
-        assertThatThrownBy(() -> agent(url, 3, Duration.ofSeconds(5), RequestBudget.unlimited())
-                .chat(List.of(ChatMessage.user("x")), ROLE))
+        String url = start(n -> n == 1 ? new Reply(400, "{\"error\":\"prompt too long\"}", 0)
+                : new Reply(404, "{\"error\":\"model not found\"}", 0));
+        HttpAgent a = agent(url, 3, Duration.ofSeconds(5), RequestBudget.unlimited());
+        // 400: this prompt fails
+        assertThatThrownBy(() -> a.chat(List.of(ChatMessage.user("x")), ROLE))
                 .isInstanceOf(AgentException.class).isNotInstanceOf(AgentUnavailableException.class)
-                .hasMessageContaining("HTTP 404").hasMessageContaining("model not found");
-        assertThat(count.get()).isEqualTo(1);
+                .hasMessageContaining("HTTP 400").hasMessageContaining("prompt too long");
+        // 404: the endpoint or model is wrong, the run stops
+        assertThatThrownBy(() -> a.chat(List.of(ChatMessage.user("x")), ROLE))
+                .isInstanceOf(AgentUnavailableException.class).hasMessageContaining("HTTP 404")
+                .hasMessageContaining("check the URL, the model name and the API key");
+        assertThat(count.get()).isEqualTo(2);
     }
 
     @Test
