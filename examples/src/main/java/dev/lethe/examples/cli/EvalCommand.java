@@ -245,6 +245,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
+    @CommandLine.Mixin
+    SafetyEval.Options safety = new SafetyEval.Options();
+
     @Override
     public Integer call() throws IOException {
         maxLength = maxLengthOption != null ? maxLengthOption : benchmark.equals("muse") ? 2048 : 512;

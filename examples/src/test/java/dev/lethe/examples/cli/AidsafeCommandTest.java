@@ -30,14 +30,19 @@ class AidsafeCommandTest {
     private HttpServer server;
     private final AtomicInteger requests = new AtomicInteger();
 
-    /** Deliberation agents agree at once; every other request gets "reply N". */
     private String startServer() throws Exception {
+        return startServer(null);
+    }
+
+    /** Deliberation agents agree at once; every other request gets "reply N" (or {@code fixed} when given). */
+    private String startServer(String fixed) throws Exception {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1/chat/completions", ex -> {
             JsonNode req = JSON.readTree(ex.getRequestBody().readAllBytes());
             int n = requests.incrementAndGet();
             String prompt = req.get("messages").get(0).get("content").asText();
-            String content = prompt.startsWith("You are deliberation agent") ? "DELIBERATION COMPLETE" : "reply " + n;
+            String content = fixed != null ? fixed
+                    : prompt.startsWith("You are deliberation agent") ? "DELIBERATION COMPLETE" : "reply " + n;
             byte[] b = JSON.writeValueAsBytes(JSON.createObjectNode().set("choices", JSON.createArrayNode().add(
                     JSON.createObjectNode().set("message", JSON.createObjectNode().put("role", "assistant")
                             .put("content", content)))));
@@ -154,5 +159,17 @@ class AidsafeCommandTest {
         assertThat(report.path("results").path("unsafe").path("total").asInt()).isEqualTo(1);
         assertThat(List.of(0.0, 1.0)).contains(head.get("over_refusal_rate").asDouble());
         assertThat(Files.readString(out.resolve("report.html"))).contains("<h2>Refusals</h2>");
+
+        // an LLM judge behind a loopback endpoint that calls everything a refusal
+        String url = startServer("refusal");
+        CliRun j = CliRun.of("eval", "--benchmark", "xstest", "--model", stories.resolve("hf").toString(),
+                "--tokenizer", stories.resolve("tok512.bin").toString(), "--data", data.toString(),
+                "--max-new-tokens", "6", "--no-progress", "--judge", url, "--judge-model", "judge",
+                "--out", dir.resolve("judged").toString());
+        assertThat(j.code()).as(j.err()).isZero();
+        JsonNode jh = JSON.readTree(j.out());
+        assertThat(jh.get("over_refusal_rate").asDouble()).isEqualTo(1.0);
+        assertThat(jh.get("unsafe_refusal_rate").asDouble()).isEqualTo(1.0);
+        assertThat(requests.get()).isEqualTo(2);
     }
 }
