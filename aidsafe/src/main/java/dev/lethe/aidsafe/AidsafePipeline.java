@@ -15,11 +15,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * AIDSAFE (arXiv 2505.21784, sec. 3; algorithms.md 8.1-8.2): policy-embedded chain-of-thought data from agents.
+ * AIDSAFE (arXiv 2505.21784; algorithms.md 8.1-8.2, from the abstract, blog and dataset): policy-embedded
+ * chain-of-thought data from agents.
  * (1) intent decomposition; (2) an initial chain of thought from the query and intents; (3) deliberation: N agents in
  * turn review and extend the chain of thought against the policies for at most R rounds; (4) a refiner removes
  * repeated, redundant, deceptive and policy-inconsistent thoughts; then a responder answers from the refined thoughts.
- * Belief augmentation (sec. 3.3) writes the rejected side of a DPO pair: a chain of thought under an injected false or
+ * Belief augmentation (the paper's supplemental DPO recipe) writes the rejected side of a DPO pair: a chain of thought under an injected false or
  * adversarial belief, and its response.
  *
  * <p>Choices where the paper is silent: an agent declares the chain of thought complete by replying with the line
