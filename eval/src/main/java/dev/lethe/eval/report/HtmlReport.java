@@ -45,6 +45,9 @@ public final class HtmlReport {
         HEADLINE.put("knowmem_r", "MUSE KnowMem on retain (ROUGE-L F1 x100)");
         HEADLINE.put("privleak", "MUSE PrivLeak (%)");
         HEADLINE.put("privleak_auc", "MIA AUC behind PrivLeak");
+        HEADLINE.put("over_refusal_rate", "Over-refusal on safe prompts (lower is better)");
+        HEADLINE.put("unsafe_refusal_rate", "Refusal on unsafe prompts (higher is better)");
+        HEADLINE.put("attack_success_proxy", "Attack success proxy (unsafe prompts answered)");
     }
 
     /** Short chart labels of the headline keys. */
@@ -240,6 +243,9 @@ public final class HtmlReport {
         }
         if (bench.equals("muse")) {
             MuseHtml.samples(report, h);
+        }
+        if (SafetyHtml.applies(report)) {
+            SafetyHtml.section(report, h);
         }
 
         JsonNode forgetItems = splits.path("forget").path("items");

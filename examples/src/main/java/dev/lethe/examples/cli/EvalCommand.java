@@ -81,7 +81,7 @@ public final class EvalCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--benchmark", defaultValue = "tofu", paramLabel = "NAME",
-            description = "Benchmark: tofu, semeval, mmlu, mcq or muse.")
+            description = "Benchmark: tofu, semeval, mmlu, mcq, muse, xstest or harmbench.")
     String benchmark;
 
     @Option(names = "--data", paramLabel = "DIR", description = "Folder with TOFU's *_perturbed.json files; sets"
@@ -245,6 +245,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
+    @CommandLine.Mixin
+    SafetyEval.Options safety = new SafetyEval.Options();
+
     @Override
     public Integer call() throws IOException {
         maxLength = maxLengthOption != null ? maxLengthOption : benchmark.equals("muse") ? 2048 : 512;
@@ -260,8 +263,11 @@ public final class EvalCommand implements Callable<Integer> {
             case "muse" -> {
                 return muse();
             }
+            case "xstest", "harmbench" -> {
+                return SafetyEval.run(this);
+            }
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "--benchmark " + benchmark
-                    + " is unknown; available: tofu, semeval, mmlu, mcq, muse");
+                    + " is unknown; available: tofu, semeval, mmlu, mcq, muse, xstest, harmbench");
         }
         requireModel();
         int maxNewTokens = maxNewTokensOption == null ? 200 : maxNewTokensOption;

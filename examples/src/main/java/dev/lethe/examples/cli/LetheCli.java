@@ -35,6 +35,8 @@ import picocli.CommandLine.ScopeType;
             RelearnCommand.class,
             RecipesCommand.class,
             FinetuneCommand.class,
+            DpoCommand.class,
+            AidsafeCommand.class,
             CheckObjectiveCommand.class,
             CommandLine.HelpCommand.class,
         })

@@ -8,12 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Forget, retain (and other) examples drawn in step: an epoch is one pass over the primary set ("forget", or "train"
  * when fine-tuning) in a seeded shuffled order; micro-batch i pairs the primary set's i-th batch with the i-th batch
- * of every other set, which cycles when it is smaller or larger (its own shuffle per epoch). A pure function of
- * (epoch, index), so a resumed run sees exactly the batches an uninterrupted one would.
+ * of every other set, which cycles when it is smaller or larger (its own shuffle per epoch). Aligned sets (DPO's
+ * "rejected" beside the primary "chosen") have the primary's size and are drawn at the primary's positions, so row k
+ * of both batches comes from the same record. A pure function of (epoch, index), so a resumed run sees exactly the
+ * batches an uninterrupted one would.
  */
 public final class PairedBatchSource implements BatchSource<StepBatches> {
     private final String primary;
@@ -21,8 +24,15 @@ public final class PairedBatchSource implements BatchSource<StepBatches> {
     private final int batchSize;
     private final int padId;
     private final long seed;
+    private final Set<String> aligned;
 
     public PairedBatchSource(String primary, Map<String, List<Example>> sets, int batchSize, int padId, long seed) {
+        this(primary, sets, Set.of(), batchSize, padId, seed);
+    }
+
+    /** As above, with {@code aligned} sets drawn record-for-record with the primary set. */
+    public PairedBatchSource(String primary, Map<String, List<Example>> sets, Set<String> aligned, int batchSize,
+            int padId, long seed) {
         if (!sets.containsKey(primary) || sets.get(primary).isEmpty()) {
             throw new IllegalArgumentException("the '" + primary + "' set is empty");
         }
@@ -31,6 +41,13 @@ public final class PairedBatchSource implements BatchSource<StepBatches> {
                 throw new IllegalArgumentException("the '" + e.getKey() + "' set is empty");
             }
         }
+        for (String a : aligned) {
+            if (!sets.containsKey(a) || sets.get(a).size() != sets.get(primary).size()) {
+                throw new IllegalArgumentException("the aligned set '" + a + "' must have as many examples as '"
+                        + primary + "' (" + sets.get(primary).size() + ")");
+            }
+        }
+        this.aligned = Set.copyOf(aligned);
         this.primary = primary;
         this.sets = new LinkedHashMap<>(sets);
         this.batchSize = batchSize;
@@ -65,11 +82,11 @@ public final class PairedBatchSource implements BatchSource<StepBatches> {
         int primarySize = sets.get(primary).size();
         for (Map.Entry<String, List<Example>> e : sets.entrySet()) {
             List<Example> all = e.getValue();
-            boolean isPrimary = e.getKey().equals(primary);
+            boolean isPrimary = e.getKey().equals(primary) || aligned.contains(e.getKey());
             // the other sets cycle: their position continues across epochs of the primary set
             long start = isPrimary ? index * batchSize : (epoch * batchesPerEpoch() + index) * batchSize;
             long cycle = isPrimary ? 0 : start / all.size();
-            int[] ord = order(e.getKey(), isPrimary ? epoch : cycle);
+            int[] ord = isPrimary ? order(primary, epoch) : order(e.getKey(), cycle);
             int count = isPrimary ? (int) Math.min(batchSize, primarySize - start) : batchSize;
             List<Example> picked = new ArrayList<>(count);
             for (int k = 0; k < count; k++) {

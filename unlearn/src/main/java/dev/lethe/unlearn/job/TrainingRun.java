@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -31,10 +32,18 @@ import java.util.function.Consumer;
  * get gradients; the rest are frozen for the run (and unfrozen afterwards).
  */
 public final class TrainingRun {
-    /** What a run needs besides settings. */
+    /**
+     * What a run needs besides settings. {@code alignedSets} are drawn record-for-record with the primary set (DPO's
+     * rejected answers beside the chosen ones); the other sets cycle on their own.
+     */
     public record Spec(CausalLM model, CausalLM reference, Map<String, Objective> objectives, UpdateRule rule,
                        String primarySet, Map<String, List<Example>> sets, int padId, Path workDir,
-                       boolean progressBar, Consumer<Map<String, Object>> listener) {
+                       boolean progressBar, Consumer<Map<String, Object>> listener, Set<String> alignedSets) {
+        public Spec(CausalLM model, CausalLM reference, Map<String, Objective> objectives, UpdateRule rule,
+                String primarySet, Map<String, List<Example>> sets, int padId, Path workDir, boolean progressBar,
+                Consumer<Map<String, Object>> listener) {
+            this(model, reference, objectives, rule, primarySet, sets, padId, workDir, progressBar, listener, Set.of());
+        }
     }
 
     /** The last metrics line and the number of optimizer steps. */
@@ -66,7 +75,8 @@ public final class TrainingRun {
     }
 
     private static Outcome train(Spec spec, Settings s, List<Tensor> trainable) throws IOException {
-        PairedBatchSource source = new PairedBatchSource(spec.primarySet(), spec.sets(), s.integer("batch_size"),
+        PairedBatchSource source = new PairedBatchSource(spec.primarySet(), spec.sets(), spec.alignedSets(),
+                s.integer("batch_size"),
                 spec.padId(), s.integer("seed"));
         int accum = s.integer("grad_accum");
         long stepsPerEpoch = Math.max(1, source.batchesPerEpoch() / accum);
