@@ -55,7 +55,7 @@ public final class Editor {
             if (graph == null) {
                 throw new IllegalArgumentException("K-Edit needs a knowledge graph: pass --kg FILE");
             }
-            List<EditRequest> context = KEdit.contextualEdits(requests, graph, s);
+            List<EditRequest> context = KEdit.contextualEdits(requests, graph.withEdits(requests), s);
             context.forEach(c -> LOG.info("K-Edit contextual edit '{}' -> {} ({})", c.text(), c.targetNew(),
                     c.origin()));
             all.addAll(context);

@@ -58,6 +58,33 @@ public final class KnowledgeGraph {
         return bySubject.getOrDefault(entity, List.of());
     }
 
+    /**
+     * The graph after the requested edits: a fact (s, r, o) of an edited subject and relation gives way to
+     * (s, r, o*), so paths run through the world as it is after editing (our choice for K-Edit).
+     */
+    public KnowledgeGraph withEdits(List<EditRequest> edits) {
+        Map<String, String> replaced = new LinkedHashMap<>();
+        for (EditRequest e : edits) {
+            if (e.relation() != null) {
+                relation(e.relation());
+                replaced.put(e.subject() + "\u0000" + e.relation(), e.targetNew());
+            }
+        }
+        List<Triple> out = new ArrayList<>();
+        for (List<Triple> ts : bySubject.values()) {
+            for (Triple t : ts) {
+                if (!replaced.containsKey(t.subject() + "\u0000" + t.relation())) {
+                    out.add(t);
+                }
+            }
+        }
+        replaced.forEach((k, o) -> {
+            String[] sr = k.split("\u0000");
+            out.add(new Triple(sr[0], sr[1], o));
+        });
+        return new KnowledgeGraph(relations, out);
+    }
+
     public int size() {
         return bySubject.values().stream().mapToInt(List::size).sum();
     }
