@@ -35,6 +35,7 @@ import picocli.CommandLine.ScopeType;
             RelearnCommand.class,
             RecipesCommand.class,
             FinetuneCommand.class,
+            EditCommand.class,
             CheckObjectiveCommand.class,
             CommandLine.HelpCommand.class,
         })

@@ -116,6 +116,22 @@ public final class EditFiles {
         }
     }
 
+    /** Texts for the statistics: JSONL lines with a "text" field, else every non-blank line as it is. */
+    public static List<String> readTexts(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no such file (--stats-corpus takes JSONL {\"text\": ...} or plain lines)");
+        }
+        List<String> out = new ArrayList<>();
+        for (String l : Files.readAllLines(file)) {
+            if (l.isBlank()) {
+                continue;
+            }
+            JsonNode n = l.startsWith("{") ? JSON.readTree(l) : null;
+            out.add(n != null && n.hasNonNull("text") ? n.get("text").asText() : l);
+        }
+        return out;
+    }
+
     /** A JSON array file, or JSON lines (blank lines skipped). */
     static List<JsonNode> records(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
