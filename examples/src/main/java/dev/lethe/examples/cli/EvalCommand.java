@@ -260,8 +260,11 @@ public final class EvalCommand implements Callable<Integer> {
             case "muse" -> {
                 return muse();
             }
+            case "mquake", "counterfact" -> {
+                return EditBenchmark.run(this);
+            }
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "--benchmark " + benchmark
-                    + " is unknown; available: tofu, semeval, mmlu, mcq, muse");
+                    + " is unknown; available: tofu, semeval, mmlu, mcq, muse, mquake, counterfact");
         }
         requireModel();
         int maxNewTokens = maxNewTokensOption == null ? 200 : maxNewTokensOption;
