@@ -58,7 +58,8 @@ final class EditBenchmark {
     private static Object[] score(EvalCommand c, CausalLM model, Tokenizer tok, List<JsonNode> records,
             List<String> unrelated) {
         AnswerScores s = new AnswerScores(model, tok);
-        Record metrics = c.benchmark.equals("mquake") ? MquakeMetrics.of(s, records) : CounterFactMetrics.of(s, records);
+        Record metrics = c.benchmark.equals("mquake") ? MquakeMetrics.of(s, records)
+                : CounterFactMetrics.of(s, records);
         return new Object[] {metrics, unrelated == null ? null : s.perplexity(unrelated, c.maxLength)};
     }
 }

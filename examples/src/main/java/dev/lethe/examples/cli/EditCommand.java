@@ -113,7 +113,8 @@ public final class EditCommand implements Callable<Integer> {
             Editor.Result result = new Editor(tok, corpus, moments, graph).edit(m, requests, settings);
             EditRun.write(result, settings, out);
             long contextual = result.edits().stream().filter(e -> !e.request().origin().equals("requested")).count();
-            spec.commandLine().getOut().printf("%s: %d edit(s) (%d contextual), statistics %.1f s, edits %.1f s -> %s%n",
+            spec.commandLine().getOut().printf(
+                    "%s: %d edit(s) (%d contextual), statistics %.1f s, edits %.1f s -> %s%n",
                     method, result.edits().size(), contextual, result.statsSeconds(), result.editSeconds(), out);
         }
         return 0;

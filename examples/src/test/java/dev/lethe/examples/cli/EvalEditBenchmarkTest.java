@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code lethe eval --benchmark mquake} on the gpt2 fixture against itself as baseline: same scores, same perplexity. */
+/**
+ * {@code lethe eval --benchmark mquake} on the gpt2 fixture against itself as baseline: same scores, same perplexity.
+ */
 class EvalEditBenchmarkTest {
     @Test
     void mquakeReportWithBaselineAndPerplexity(@TempDir Path dir) throws Exception {
