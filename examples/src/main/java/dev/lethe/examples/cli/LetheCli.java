@@ -37,6 +37,7 @@ import picocli.CommandLine.ScopeType;
             FinetuneCommand.class,
             DpoCommand.class,
             AidsafeCommand.class,
+            EditCommand.class,
             CheckObjectiveCommand.class,
             CommandLine.HelpCommand.class,
         })

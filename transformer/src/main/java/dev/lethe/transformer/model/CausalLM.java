@@ -52,6 +52,19 @@ public final class CausalLM {
     private static final List<String> COMPANION_FILES = List.of("tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "generation_config.json", "vocab.json", "merges.txt", "tokenizer.model");
 
+    /**
+     * Looks into each layer's MLP during a forward pass (knowledge editing reads its keys and adds its values here).
+     * {@link #down} receives the input [B, T, F] and output [B, T, D] of the MLP's output matrix (the down-projection,
+     * GPT-2's {@code mlp.c_proj}, Phi's {@code mlp.fc2}) and returns the output the layer goes on with;
+     * {@link #layerOutput} sees each layer's output, the residual stream, before any final norm.
+     */
+    public interface MlpHook {
+        Tensor down(Tape tape, int layer, Tensor input, Tensor output);
+
+        default void layerOutput(int layer, Tensor output) {
+        }
+    }
+
     /** Forward result: logits [B, T, V] and, when asked, the hidden states (else an empty list). */
     public record Output(Tensor logits, List<Tensor> hiddenStates) {
     }
@@ -319,6 +332,15 @@ public final class CausalLM {
      * are appended to the cache. Returns logits [B, T, V] for the new positions.
      */
     public Output forward(Tape tape, TokenBatch batch, KvCache cache, boolean hiddenStates) {
+        return forward(tape, batch, cache, hiddenStates, null);
+    }
+
+    /** Forward without a cache with an {@link MlpHook} (null: none) that sees and may change every MLP's output. */
+    public Output forward(Tape tape, TokenBatch batch, MlpHook hook) {
+        return forward(tape, batch, null, false, hook);
+    }
+
+    private Output forward(Tape tape, TokenBatch batch, KvCache cache, boolean hiddenStates, MlpHook hook) {
         int b = batch.batch();
         int t = batch.length();
         int past = cache == null ? 0 : cache.length();
@@ -362,7 +384,10 @@ public final class CausalLM {
         }
         INDArray[] cosSin = invFreq == null ? null : rotaryTables(tape, positions, b, t);
         for (int l = 0; l < config.numLayers(); l++) {
-            x = layer(tape, l, x, b, t, keyMask, cosSin, cache);
+            x = layer(tape, l, x, b, t, keyMask, cosSin, cache, hook);
+            if (hook != null) {
+                hook.layerOutput(l, x);
+            }
             if (hiddenStates && l < config.numLayers() - 1) {
                 hidden.add(x);
             }
@@ -378,25 +403,26 @@ public final class CausalLM {
         return new Output(logits, hidden);
     }
 
-    private Tensor layer(Tape tape, int l, Tensor x, int b, int t, int[] keyMask, INDArray[] cosSin, KvCache cache) {
+    private Tensor layer(Tape tape, int l, Tensor x, int b, int t, int[] keyMask, INDArray[] cosSin, KvCache cache,
+            MlpHook hook) {
         FamilyLayout.LayerNames n = layout.layer(l);
         switch (layout.block()) {
             case SEQUENTIAL -> {
                 Tensor a = attention(tape, l, n, norm(tape, x, n.inputNorm()), b, t, keyMask, cosSin, cache);
                 x = Elementwise.add(tape, x, a);
-                Tensor m = mlp(tape, n, norm(tape, x, n.postAttentionNorm()));
+                Tensor m = mlp(tape, l, n, norm(tape, x, n.postAttentionNorm()), hook);
                 return Elementwise.add(tape, x, m);
             }
             case POST_NORM -> {
                 Tensor a = attention(tape, l, n, x, b, t, keyMask, cosSin, cache);
                 x = Elementwise.add(tape, x, norm(tape, a, n.postAttentionNorm()));
-                Tensor m = mlp(tape, n, x);
+                Tensor m = mlp(tape, l, n, x, hook);
                 return Elementwise.add(tape, x, norm(tape, m, n.postMlpNorm()));
             }
             case PARALLEL -> {
                 Tensor h = norm(tape, x, n.inputNorm());
                 Tensor a = attention(tape, l, n, h, b, t, keyMask, cosSin, cache);
-                Tensor m = mlp(tape, n, h);
+                Tensor m = mlp(tape, l, n, h, hook);
                 return Elementwise.add(tape, Elementwise.add(tape, a, m), x);
             }
             default -> throw new IllegalStateException();
@@ -477,16 +503,41 @@ public final class CausalLM {
         return project(tape, a, n.o(), n.oBias());
     }
 
-    private Tensor mlp(Tape tape, FamilyLayout.LayerNames n, Tensor h) {
+    private Tensor mlp(Tape tape, int l, FamilyLayout.LayerNames n, Tensor h, MlpHook hook) {
+        Tensor hidden;
         if (n.gate() != null) {
             Tensor gate = project(tape, h, n.gate(), null);
             Tensor up = project(tape, h, n.up(), null);
             boolean silu = config.activation().equals("silu") || config.activation().equals("swish");
-            Tensor hidden = silu ? Elementwise.swiglu(tape, gate, up) : Elementwise.mul(tape, activation(tape, gate), up);
-            return project(tape, hidden, n.down(), null);
+            hidden = silu ? Elementwise.swiglu(tape, gate, up) : Elementwise.mul(tape, activation(tape, gate), up);
+        } else {
+            hidden = activation(tape, project(tape, h, n.up(), n.upBias()));
         }
-        Tensor hidden = activation(tape, project(tape, h, n.up(), n.upBias()));
-        return project(tape, hidden, n.down(), n.downBias());
+        Tensor out = project(tape, hidden, n.down(), n.downBias());
+        return hook == null ? out : hook.down(tape, l, hidden, out);
+    }
+
+    /**
+     * Name of layer {@code l}'s MLP output matrix (the down-projection): [D, F] as torch.nn.Linear stores it, or
+     * [F, D] for GPT-2's Conv1D (see {@link #mlpOutputIsConv1d}).
+     */
+    public String mlpOutputWeight(int l) {
+        if (l < 0 || l >= config.numLayers()) {
+            throw new IllegalArgumentException("layer " + l + " is out of range: the model has " + config.numLayers()
+                    + " layers (0.." + (config.numLayers() - 1) + ")");
+        }
+        return layout.layer(l).down();
+    }
+
+    /** Name of layer {@code l}'s MLP output bias, or null when the family has none. */
+    public String mlpOutputBias(int l) {
+        mlpOutputWeight(l);
+        return layout.layer(l).downBias();
+    }
+
+    /** True when MLP matrices are stored [in, out] (GPT-2's Conv1D) rather than [out, in]. */
+    public boolean mlpOutputIsConv1d() {
+        return layout.conv1d();
     }
 
     private Tensor activation(Tape tape, Tensor x) {
