@@ -263,19 +263,14 @@ public final class EvalCommand implements Callable<Integer> {
             case "muse" -> {
                 return muse();
             }
-<<<<<<< HEAD
             case "xstest", "harmbench" -> {
                 return SafetyEval.run(this);
             }
-            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--benchmark " + benchmark
-                    + " is unknown; available: tofu, semeval, mmlu, mcq, muse, xstest, harmbench");
-=======
             case "mquake", "counterfact" -> {
                 return EditBenchmark.run(this);
             }
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "--benchmark " + benchmark
-                    + " is unknown; available: tofu, semeval, mmlu, mcq, muse, mquake, counterfact");
->>>>>>> edit
+                    + " is unknown; available: tofu, semeval, mmlu, mcq, muse, xstest, harmbench, mquake, counterfact");
         }
         requireModel();
         int maxNewTokens = maxNewTokensOption == null ? 200 : maxNewTokensOption;
