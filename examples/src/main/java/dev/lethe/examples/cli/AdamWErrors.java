@@ -1,6 +1,6 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.transformer.io.CheckpointReader;
+import dev.lethe.engine.io.CheckpointReader;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.transformer.io.CheckpointReader;
-import dev.lethe.transformer.io.SafetensorsWriter;
+import dev.lethe.engine.io.CheckpointReader;
+import dev.lethe.engine.io.SafetensorsWriter;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.data.Batch;
 import dev.lethe.unlearn.objective.Objective;

@@ -2,6 +2,7 @@ package dev.lethe.transformer.model;
 
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
+import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Loops;
 import dev.lethe.engine.ops.Attention;
@@ -14,7 +15,6 @@ import dev.lethe.engine.ops.Shaping;
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.transformer.config.ModelFamily;
 import dev.lethe.transformer.config.RopeFrequencies;
-import dev.lethe.transformer.io.CheckpointReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -187,7 +187,7 @@ public final class CausalLM {
 
     public void save(Path dir, long maxShardBytes) throws IOException {
         java.nio.file.Files.createDirectories(dir);
-        dev.lethe.transformer.io.SafetensorsWriter.writeModel(dir, weights(), Map.of("format", "pt"), null,
+        dev.lethe.engine.io.SafetensorsWriter.writeModel(dir, weights(), Map.of("format", "pt"), null,
                 maxShardBytes);
         Path srcConfig = sourceDir == null ? null : sourceDir.resolve("config.json");
         if (srcConfig != null && java.nio.file.Files.isRegularFile(srcConfig) && !sameFile(srcConfig,

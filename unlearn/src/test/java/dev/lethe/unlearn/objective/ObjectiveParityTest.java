@@ -2,8 +2,8 @@ package dev.lethe.unlearn.objective;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.engine.testing.SharedFiles;
-import dev.lethe.transformer.io.CheckpointReader;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.data.Batch;
 import java.nio.file.Path;

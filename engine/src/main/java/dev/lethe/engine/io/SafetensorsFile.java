@@ -1,4 +1,4 @@
-package dev.lethe.transformer.io;
+package dev.lethe.engine.io;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,4 +1,4 @@
-package dev.lethe.transformer.io;
+package dev.lethe.engine.io;
 
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.lethe.transformer.io;
+package dev.lethe.engine.io;
 
 import java.util.Locale;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,4 +1,4 @@
-package dev.lethe.transformer.io;
+package dev.lethe.engine.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,4 +1,4 @@
-package dev.lethe.transformer.io;
+package dev.lethe.engine.io;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -43,6 +43,15 @@ public interface CheckpointReader extends Closeable {
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (String n : names()) {
             out.put(n, readFloat32(n));
+        }
+        return out;
+    }
+
+    /** Every tensor in its stored dtype, keyed by name in storage order. */
+    default Map<String, INDArray> readAllStored() throws IOException {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String n : names()) {
+            out.put(n, readStored(n));
         }
         return out;
     }

@@ -1,4 +1,4 @@
-package dev.lethe.transformer.io;
+package dev.lethe.engine.io;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -1,4 +1,4 @@
-package dev.lethe.transformer.io;
+package dev.lethe.engine.io;
 
 /**
  * Bit-exact conversions between binary32 floats and the two 16-bit float formats of checkpoints: IEEE binary16

@@ -1,4 +1,4 @@
-package dev.lethe.transformer.io;
+package dev.lethe.engine.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
