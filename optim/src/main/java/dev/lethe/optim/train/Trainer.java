@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * optimizer and rule state, the random generator and the data position; {@link #resume} continues a run so that it
  * ends bit-identical to an uninterrupted one. Build one with {@link #builder}.
  */
-public final class Trainer<B extends Batch> {
+public final class Trainer<B extends MicroBatch> {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The metadata tag of checkpoints written by this class. */
@@ -93,7 +93,7 @@ public final class Trainer<B extends Batch> {
         this.rng = new Rng(b.seed);
     }
 
-    public static <B extends Batch> Builder<B> builder(ParameterSet trainable, UpdateRule rule, Optimizer optimizer,
+    public static <B extends MicroBatch> Builder<B> builder(ParameterSet trainable, UpdateRule rule, Optimizer optimizer,
             BatchSource<B> source, OracleFactory<B> factory) {
         return new Builder<>(trainable, rule, optimizer, source, factory);
     }
@@ -314,7 +314,7 @@ public final class Trainer<B extends Batch> {
     }
 
     /** Configures a {@link Trainer}; defaults: lr 1e-5 constant, no clipping, no accumulation, 1 epoch, seed 0. */
-    public static final class Builder<B extends Batch> {
+    public static final class Builder<B extends MicroBatch> {
         private final ParameterSet params;
         private final UpdateRule rule;
         private final Optimizer optimizer;

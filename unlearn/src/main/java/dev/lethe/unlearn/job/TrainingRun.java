@@ -90,7 +90,7 @@ public final class TrainingRun {
         Trainer<StepBatches> trainer = Trainer.builder(params, spec.rule(),
                         new AdamW(s.number("lr"), 0.9, 0.999, 1e-8, s.number("weight_decay")), source,
                         (StepBatches batch, dev.lethe.optim.rule.StepContext ctx) -> {
-                            Map<String, TapeOracle.Objective> fns = new LinkedHashMap<>();
+                            Map<String, TapeOracle.TapeLoss> fns = new LinkedHashMap<>();
                             objectives.forEach((name, obj) -> fns.put(name, tape -> obj.loss(
                                     new LossContext(tape, spec.model(), spec.reference(), batch.batches()))));
                             return new TapeOracle(trainable, fns, pool);
