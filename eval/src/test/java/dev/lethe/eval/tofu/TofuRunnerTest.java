@@ -7,10 +7,10 @@ import dev.lethe.engine.BufferPool;
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.testing.SharedFiles;
 import dev.lethe.eval.metrics.Rouge;
-import dev.lethe.eval.text.QaPrompt;
 import dev.lethe.transformer.check.ReferenceCheck;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
 import java.nio.file.Path;
@@ -41,8 +41,8 @@ class TofuRunnerTest {
 
     /** Mean NLL of the answer given the prompt, by hand: one unpadded forward and an explicit log-softmax. */
     static double handLoss(String question, String answer) {
-        int[] p = QaPrompt.PLAIN.promptIds(tok, question);
-        int[] a = QaPrompt.PLAIN.answerIds(tok, answer);
+        int[] p = PromptTemplate.PLAIN.promptIds(tok, question);
+        int[] a = PromptTemplate.PLAIN.answerIds(tok, answer);
         assertThat(p[0]).as("BOS first").isEqualTo(tok.bosId().getAsInt());
         assertThat(a[a.length - 1]).as("EOS last").isEqualTo(tok.eosId().getAsInt());
         int[] seq = new int[p.length + a.length];
@@ -69,7 +69,7 @@ class TofuRunnerTest {
     }
 
     static String handGeneration(String question) {
-        int[] p = QaPrompt.PLAIN.promptIds(tok, question);
+        int[] p = PromptTemplate.PLAIN.promptIds(tok, question);
         int[] g = ReferenceCheck.greedy(model, p, NEW, new BufferPool());
         int end = 0;
         while (end < g.length && g[end] != tok.eosId().getAsInt()) {
@@ -83,8 +83,8 @@ class TofuRunnerTest {
         List<TofuItem> out = new ArrayList<>();
         for (TofuItem it : all) {
             // items whose every sequence fits the fixture's 128 positions untruncated
-            int tokens = QaPrompt.PLAIN.promptIds(tok, it.question()).length
-                    + QaPrompt.PLAIN.answerIds(tok, longestText(it)).length;
+            int tokens = PromptTemplate.PLAIN.promptIds(tok, it.question()).length
+                    + PromptTemplate.PLAIN.answerIds(tok, longestText(it)).length;
             if (tokens <= 128 && out.size() < n) {
                 out.add(it);
             }
@@ -100,7 +100,7 @@ class TofuRunnerTest {
             all.add(it.paraphrasedAnswer());
         }
         for (String s : all) {
-            if (QaPrompt.PLAIN.answerIds(tok, s).length > QaPrompt.PLAIN.answerIds(tok, best).length) {
+            if (PromptTemplate.PLAIN.answerIds(tok, s).length > PromptTemplate.PLAIN.answerIds(tok, best).length) {
                 best = s;
             }
         }
@@ -195,8 +195,8 @@ class TofuRunnerTest {
         assertThat(m.nonMemberLoss()).hasSize(3);
         // LOSS excludes the EOS prediction: recompute item 0 from the answer tokens alone
         TofuItem it = forget.items().get(0);
-        int[] p = QaPrompt.PLAIN.promptIds(tok, it.question());
-        int[] a = QaPrompt.PLAIN.withSpecialTokens(true, false).answerIds(tok, it.answer());
+        int[] p = PromptTemplate.PLAIN.promptIds(tok, it.question());
+        int[] a = PromptTemplate.PLAIN.withSpecialTokens(true, false).answerIds(tok, it.answer());
         int[] seq = new int[p.length + a.length];
         System.arraycopy(p, 0, seq, 0, p.length);
         System.arraycopy(a, 0, seq, p.length, a.length);

@@ -15,22 +15,22 @@ import dev.lethe.eval.muse.MuseRunner;
 import dev.lethe.eval.muse.MuseSettings;
 import dev.lethe.eval.muse.PrivLeakConvention;
 import dev.lethe.eval.muse.PrivLeakResult;
+import dev.lethe.eval.report.HtmlReport;
+import dev.lethe.eval.report.Json;
+import dev.lethe.eval.report.ModelChecksum;
+import dev.lethe.eval.report.TofuReport;
 import dev.lethe.eval.semeval.LumeItem;
 import dev.lethe.eval.semeval.SemEvalFiles;
 import dev.lethe.eval.semeval.SemEvalReport;
 import dev.lethe.eval.semeval.SemEvalRunner;
 import dev.lethe.eval.semeval.SemEvalScorer;
-import dev.lethe.eval.report.HtmlReport;
-import dev.lethe.eval.report.Json;
-import dev.lethe.eval.report.ModelChecksum;
-import dev.lethe.eval.report.TofuReport;
-import dev.lethe.eval.text.QaPrompt;
 import dev.lethe.eval.tofu.TofuItem;
 import dev.lethe.eval.tofu.TofuResult;
 import dev.lethe.eval.tofu.TofuRunner;
 import dev.lethe.eval.tofu.TofuSettings;
 import dev.lethe.eval.tofu.TofuSplit;
 import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -269,7 +269,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "give either --retain-report or --retain-model, not both");
         }
-        TofuSettings settings = TofuSettings.defaults().withPrompt(QaPrompt.of(template, answerPrefix))
+        TofuSettings settings = TofuSettings.defaults().withPrompt(PromptTemplate.of(template, answerPrefix))
                 .withBatchSize(batch).withMaxNewTokens(maxNewTokens).withMaxLength(maxLength).withLimit(limit)
                 .withStopStrings(stops.toArray(String[]::new));
         List<TofuSplit> sets = new ArrayList<>();
