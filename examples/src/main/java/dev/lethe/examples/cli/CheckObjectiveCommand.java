@@ -6,7 +6,7 @@ import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.data.Batch;
 import dev.lethe.unlearn.objective.Objective;
 import dev.lethe.unlearn.objective.ObjectiveEvaluation;
-import dev.lethe.unlearn.objective.ObjectiveRegistry;
+import dev.lethe.unlearn.recipe.ObjectiveRegistry;
 import dev.lethe.unlearn.recipe.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -159,8 +159,7 @@ public final class Recipes {
     }
 
     private static Plan rmu(Settings s, ModelConfig c) {
-        int layers = c.numLayers();
-        int layer = s.string("layer").equals("auto") ? Math.max(0, Math.min(7, layers - 2)) : s.integer("layer");
+        int layer = Rmu.layer(s.string("layer"), c.numLayers());
         String trainable = s.string("trainable");
         if (trainable.equals("auto")) {
             List<String> ids = new ArrayList<>();

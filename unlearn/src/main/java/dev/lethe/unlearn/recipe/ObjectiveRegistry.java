@@ -1,14 +1,27 @@
-package dev.lethe.unlearn.objective;
+package dev.lethe.unlearn.recipe;
 
 import dev.lethe.transformer.config.ModelConfig;
-import dev.lethe.unlearn.recipe.Settings;
+import dev.lethe.unlearn.objective.CrossEntropyUnlearning;
+import dev.lethe.unlearn.objective.Dpo;
+import dev.lethe.unlearn.objective.GradientAscent;
+import dev.lethe.unlearn.objective.KlToReference;
+import dev.lethe.unlearn.objective.LogitMarginFlattening;
+import dev.lethe.unlearn.objective.Npo;
+import dev.lethe.unlearn.objective.Objective;
+import dev.lethe.unlearn.objective.ObjectiveSum;
+import dev.lethe.unlearn.objective.RetainNll;
+import dev.lethe.unlearn.objective.Rmu;
+import dev.lethe.unlearn.objective.SatImp;
+import dev.lethe.unlearn.objective.SimNpo;
+import dev.lethe.unlearn.objective.Undial;
+import dev.lethe.unlearn.objective.WeightedGradientAscent;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Objectives by name with their parameters as {@link Settings} (defaults as in {@link dev.lethe.unlearn.recipe.Recipes}),
+ * Objectives by name with their parameters as {@link Settings} (defaults as in {@link Recipes}),
  * so a tool can evaluate any objective on its own, e.g. {@code lethe check-objective}. Names follow the parity fixtures
  * ({@code unlearn/scripts/make_objective_fixtures.py}): single objectives read the {@code forget} batch (KL and NLL read
  * {@code retain}; DPO and IdkNLL read {@code chosen}/{@code rejected}); {@code graddiff} and {@code npo_retain} are
@@ -89,12 +102,7 @@ public final class ObjectiveRegistry {
     }
 
     private static Rmu rmu(Settings s, ModelConfig c, Function<String, double[]> tensors) {
-        int layers = c.numLayers();
-        int layer = s.string("layer").equals("auto") ? Math.max(0, Math.min(7, layers - 2)) : s.integer("layer");
-        if (layer < 0 || layer >= layers) {
-            throw new IllegalArgumentException("setting 'layer' must be in [0, " + (layers - 1) + "] for this model, got "
-                    + layer);
-        }
+        int layer = Rmu.layer(s.string("layer"), c.numLayers());
         String from = s.string("rmu_u_from");
         if (from.isBlank()) {
             return new Rmu(layer, s.number("steering"), s.number("alpha"), c.hiddenSize(), s.integer("seed"));
