@@ -119,6 +119,18 @@ public final class CausalLM {
         return m;
     }
 
+    /**
+     * The Hugging Face name of layer {@code layer}'s MLP output projection weight in this config's family (Llama-like:
+     * {@code model.layers.N.mlp.down_proj.weight}; GPT-2: {@code transformer.h.N.mlp.c_proj.weight}; Phi:
+     * {@code model.layers.N.mlp.fc2.weight}), e.g. for RMU, which trains these.
+     */
+    public static String mlpOutputWeight(ModelConfig config, int layer) {
+        if (layer < 0 || layer >= config.numLayers()) {
+            throw new IllegalArgumentException("layer " + layer + " is outside [0, " + config.numLayers() + ")");
+        }
+        return FamilyLayout.of(config).layer(layer).down();
+    }
+
     /** True for tensors some checkpoints carry that the model ignores (buffers, a tied head saved anyway). */
     public static boolean isIgnorableTensor(ModelConfig config, String name) {
         return FamilyLayout.of(config).isIgnorable(name);

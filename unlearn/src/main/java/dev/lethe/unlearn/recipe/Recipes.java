@@ -10,6 +10,7 @@ import dev.lethe.optim.rule.UpdateRule;
 import dev.lethe.optim.rule.WeightAveraging;
 import dev.lethe.optim.rule.WeightedSum;
 import dev.lethe.transformer.config.ModelConfig;
+import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.objective.CrossEntropyUnlearning;
 import dev.lethe.unlearn.objective.Dpo;
 import dev.lethe.unlearn.objective.GradientAscent;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The published recipes, each a few lines: objectives on the forget (and retain) batches, the update rule, and the
@@ -162,11 +164,12 @@ public final class Recipes {
         int layer = Rmu.layer(s.string("layer"), c.numLayers());
         String trainable = s.string("trainable");
         if (trainable.equals("auto")) {
-            List<String> ids = new ArrayList<>();
+            // the MLP output projections of the steered layer and the two below it, named as this family names them
+            List<String> names = new ArrayList<>();
             for (int l = Math.max(0, layer - 2); l <= layer; l++) {
-                ids.add(Integer.toString(l));
+                names.add(Pattern.quote(CausalLM.mlpOutputWeight(c, l)));
             }
-            trainable = "model\\.layers\\.(" + String.join("|", ids) + ")\\.mlp\\.down_proj\\.weight";
+            trainable = String.join("|", names);
         }
         Rmu rmu = new Rmu(layer, s.number("steering"), s.number("alpha"), c.hiddenSize(), s.integer("seed"));
         return new Plan(objectives(rmu, null), new WeightedSum(Map.of("forget", 1.0)), trainable, false);
