@@ -67,6 +67,13 @@ public final class WeightAveraging extends RuleWrapper {
         }
     }
 
+    /** The inner rule finishes first, then the trained parameters are replaced by θ̄ (when one was recorded). */
+    @Override
+    public void finish(ParameterSet params) {
+        super.finish(params);
+        applyTo(params);
+    }
+
     @Override
     protected Map<String, INDArray> ownState() {
         Map<String, INDArray> m = new LinkedHashMap<>();

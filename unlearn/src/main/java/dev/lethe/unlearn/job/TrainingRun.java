@@ -8,7 +8,6 @@ import dev.lethe.optim.LrSchedule;
 import dev.lethe.optim.Trainable;
 import dev.lethe.optim.rule.TapeOracle;
 import dev.lethe.optim.rule.UpdateRule;
-import dev.lethe.optim.rule.WeightAveraging;
 import dev.lethe.optim.train.Trainer;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.data.Example;
@@ -116,9 +115,7 @@ public final class TrainingRun {
             trainer.resume(ckpt);
         }
         trainer.run();
-        if (spec.rule() instanceof WeightAveraging wa && wa.count() > 0) {
-            wa.applyTo(params);
-        }
+        spec.rule().finish(params); // e.g. weight averaging, wherever it sits in the rule, puts the average in place
         return new Outcome(trainer.step(), history.isEmpty() ? Map.of() : history.get(history.size() - 1), history);
     }
 }
