@@ -1,4 +1,4 @@
-package dev.lethe.examples.cli;
+package dev.lethe.optim;
 
 import dev.lethe.engine.io.CheckpointReader;
 import java.io.IOException;
@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * 3 steps: PyTorch float32 vs exact 6.9e-6, Lethe float32 vs exact 4.7e-6, so 1.2e-5 between the two); tolerance
  * 1e-4, that of gradients.</li>
  * <li>{@code adamw1_refgrad.<param>}: the optimizer alone, one float32 step along the reference's own
- * {@code grad.<param>} ({@link ReferenceAdamW#isolatedStep}); every element, tolerance 1e-5.</li>
+ * {@code grad.<param>} ({@code ReferenceAdamW#isolatedStep} of {@code lethe check}); every element, tolerance 1e-5.</li>
  * </ul>
  * The trajectories leave out the elements whose AdamW step is set by float32 rounding rather than by the model.
  * AdamW's first step moves an element by {@code lr * g / (|g| + eps)} (eps = 1e-8), whose sensitivity to a gradient
