@@ -19,27 +19,43 @@ public final class Exact {
     public static void assertBitIdentical(String what, INDArray expected, INDArray actual) {
         assertThat(actual.dataType()).as(what + ": dtype").isEqualTo(expected.dataType());
         assertThat(actual.shape()).as(what + ": shape").isEqualTo(expected.shape());
-        INDArray e = expected.dup('c');
-        INDArray a = actual.dup('c');
-        long n = e.length();
-        boolean wide = e.dataType() == DataType.DOUBLE || e.dataType() == DataType.LONG;
-        for (long i = 0; i < n; i++) {
-            long eb = bits(e, i, wide);
-            long ab = bits(a, i, wide);
-            if (eb != ab) {
-                fail(what + ": element " + i + " differs: expected " + e.getDouble(i) + " (bits " + Long.toHexString(eb)
-                        + "), got " + a.getDouble(i) + " (bits " + Long.toHexString(ab) + ")");
+        long[] e = bits(expected);
+        long[] a = bits(actual);
+        for (int i = 0; i < e.length; i++) {
+            if (e[i] != a[i]) {
+                fail(what + ": element " + i + " (row-major) differs: expected " + expected.dup('c').getDouble(i)
+                        + " (bits " + Long.toHexString(e[i]) + "), got " + actual.dup('c').getDouble(i) + " (bits "
+                        + Long.toHexString(a[i]) + ")");
             }
         }
     }
 
-    private static long bits(INDArray x, long i, boolean wide) {
-        if (x.dataType() == DataType.LONG) {
-            return x.getLong(i);
+    /** The elements' bit patterns in row-major order (raw IEEE bits for floating types, the value for integers). */
+    private static long[] bits(INDArray x) {
+        INDArray c = x.dup('c');
+        int n = (int) c.length();
+        long[] out = new long[n];
+        DataType t = c.dataType();
+        if (t == DataType.DOUBLE) {
+            double[] v = c.data().asDouble();
+            for (int i = 0; i < n; i++) {
+                out[i] = Double.doubleToRawLongBits(v[i]);
+            }
+        } else if (t == DataType.FLOAT) {
+            float[] v = c.data().asFloat();
+            for (int i = 0; i < n; i++) {
+                out[i] = Float.floatToRawIntBits(v[i]);
+            }
+        } else if (t.isFPType()) {
+            INDArray w = c.castTo(DataType.FLOAT); // exact widening of f16/bf16
+            float[] v = w.data().asFloat();
+            for (int i = 0; i < n; i++) {
+                out[i] = Float.floatToRawIntBits(v[i]);
+            }
+        } else {
+            long[] v = c.castTo(DataType.LONG).data().asLong();
+            System.arraycopy(v, 0, out, 0, n);
         }
-        if (x.dataType() == DataType.INT) {
-            return x.getInt((int) i);
-        }
-        return wide ? Double.doubleToRawLongBits(x.getDouble(i)) : Float.floatToRawIntBits(x.getFloat(i));
+        return out;
     }
 }

@@ -193,30 +193,36 @@ class TofuRunnerTest {
         MiaResult m = r.mia();
         assertThat(m.memberLoss()).hasSize(3);
         assertThat(m.nonMemberLoss()).hasSize(3);
-        // LOSS excludes the EOS prediction: recompute item 0 from the answer tokens alone
-        TofuItem it = forget.items().get(0);
-        int[] p = PromptTemplate.PLAIN.promptIds(tok, it.question());
-        int[] a = PromptTemplate.PLAIN.withSpecialTokens(true, false).answerIds(tok, it.answer());
+        // LOSS excludes the EOS prediction: recompute it from the answer tokens alone, on the first forget item whose
+        // prompt + answer fits the fixture's 128-token context (so the whole sequence is one forward pass)
+        int idx = -1;
+        int[] p = null;
+        int[] a = null;
+        for (int i = 0; i < forget.items().size() && idx < 0; i++) {
+            TofuItem it = forget.items().get(i);
+            p = PromptTemplate.PLAIN.promptIds(tok, it.question());
+            a = PromptTemplate.PLAIN.withSpecialTokens(true, false).answerIds(tok, it.answer());
+            idx = p.length + a.length <= 128 ? i : -1;
+        }
+        assertThat(idx).as("a forget item that fits the context").isNotNegative();
         int[] seq = new int[p.length + a.length];
         System.arraycopy(p, 0, seq, 0, p.length);
         System.arraycopy(a, 0, seq, p.length, a.length);
-        if (seq.length <= 128) {
-            try (Tape tape = Tape.inference()) {
-                INDArray logits = model.forward(tape, TokenBatch.of(seq)).logits().value();
-                double nll = 0;
-                for (int t = p.length - 1; t < seq.length - 1; t++) {
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < logits.size(2); j++) {
-                        max = Math.max(max, logits.getDouble(0, t, j));
-                    }
-                    double z = 0;
-                    for (int j = 0; j < logits.size(2); j++) {
-                        z += Math.exp(logits.getDouble(0, t, j) - max);
-                    }
-                    nll -= logits.getDouble(0, t, seq[t + 1]) - max - Math.log(z);
+        try (Tape tape = Tape.inference()) {
+            INDArray logits = model.forward(tape, TokenBatch.of(seq)).logits().value();
+            double nll = 0;
+            for (int t = p.length - 1; t < seq.length - 1; t++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < logits.size(2); j++) {
+                    max = Math.max(max, logits.getDouble(0, t, j));
                 }
-                assertThat(m.memberLoss()[0]).isCloseTo(nll / a.length, within(2e-5));
+                double z = 0;
+                for (int j = 0; j < logits.size(2); j++) {
+                    z += Math.exp(logits.getDouble(0, t, j) - max);
+                }
+                nll -= logits.getDouble(0, t, seq[t + 1]) - max - Math.log(z);
             }
+            assertThat(m.memberLoss()[idx]).isCloseTo(nll / a.length, within(2e-5));
         }
         // hand AUC: members class 0, non-members class 1; count pairs where the non-member's loss is larger
         double pairs = 0;
