@@ -12,7 +12,7 @@ import dev.lethe.eval.safety.SafetyPrompts;
 import dev.lethe.eval.safety.SafetyResult;
 import dev.lethe.eval.safety.SafetyRunner;
 import dev.lethe.eval.safety.StringMatchRefusal;
-import dev.lethe.eval.text.QaPrompt;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
@@ -111,7 +111,7 @@ class LocalEndToEndTest {
                     org.assertj.core.data.Offset.offset(1e-3));
             assertThat(after).as("log-ratio before %s after %s", before, after).isGreaterThan(before + 0.5);
             // XSTest evaluation of the DPO model
-            SafetyResult r = new SafetyRunner(policy, tok, QaPrompt.PLAIN, 4, 8, 256, Progress.NONE)
+            SafetyResult r = new SafetyRunner(policy, tok, PromptTemplate.PLAIN, 4, 8, 256, Progress.NONE)
                     .evaluate(picked, new StringMatchRefusal());
             assertThat(r.items()).hasSize(2);
             assertThat(r.rate(false).total()).isEqualTo(1);

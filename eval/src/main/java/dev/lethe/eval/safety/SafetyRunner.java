@@ -1,7 +1,7 @@
 package dev.lethe.eval.safety;
 
 import dev.lethe.eval.Progress;
-import dev.lethe.eval.text.QaPrompt;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.eval.tofu.TofuRunner;
 import dev.lethe.eval.tofu.TofuSettings;
 import dev.lethe.transformer.model.CausalLM;
@@ -19,7 +19,7 @@ public final class SafetyRunner {
     private final TofuSettings settings;
     private final Progress progress;
 
-    public SafetyRunner(CausalLM model, Tokenizer tokenizer, QaPrompt prompt, int batchSize, int maxNewTokens,
+    public SafetyRunner(CausalLM model, Tokenizer tokenizer, PromptTemplate prompt, int batchSize, int maxNewTokens,
             int maxLength, Progress progress) {
         this.model = model;
         this.tokenizer = tokenizer;

@@ -2,7 +2,7 @@ package dev.lethe.examples.cli;
 
 import dev.lethe.optim.train.NonFiniteLossException;
 import dev.lethe.optim.train.RunFolderLock;
-import dev.lethe.transformer.io.CheckpointFormatException;
+import dev.lethe.engine.io.CheckpointFormatException;
 import dev.lethe.transformer.tokenizer.TokenizerException;
 import dev.lethe.unlearn.data.DataFormatException;
 import java.io.UncheckedIOException;

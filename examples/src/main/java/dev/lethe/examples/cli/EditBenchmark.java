@@ -23,11 +23,14 @@ import picocli.CommandLine;
  * {@link CounterFactMetrics}), with the unedited model's when {@code --baseline} names a model folder, and the
  * perplexity of the {@code --holdout-text} texts (unrelated to the edits) for both.
  */
-final class EditBenchmark {
-    private EditBenchmark() {
+final class EditBenchmark implements EvalBenchmark {
+    @Override
+    public List<String> names() {
+        return List.of("mquake", "counterfact");
     }
 
-    static int run(EvalCommand c) throws IOException {
+    @Override
+    public int run(EvalCommand c) throws IOException {
         if (c.model == null || c.data == null) {
             throw new CommandLine.ParameterException(c.spec.commandLine(), "--benchmark " + c.benchmark
                     + " needs --model DIR and --data FILE (MQuAKE or CounterFact records)");
@@ -42,7 +45,7 @@ final class EditBenchmark {
         if (c.limit > 0 && c.limit < records.size()) {
             records = records.subList(0, c.limit);
         }
-        List<String> unrelated = c.holdoutText == null ? null : EditFiles.readTexts(c.holdoutText);
+        List<String> unrelated = c.muse.holdoutText == null ? null : EditFiles.readTexts(c.muse.holdoutText);
         try (Tokenizer tok = Tokenizers.load(c.tokenizer != null ? c.tokenizer : c.model)) {
             Object[] edited = score(c, CausalLM.load(c.model), tok, records, unrelated);
             Object[] base = c.baseline == null ? new Object[2] : score(c, CausalLM.load(c.baseline), tok, records,

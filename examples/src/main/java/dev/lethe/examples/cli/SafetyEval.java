@@ -1,5 +1,6 @@
 package dev.lethe.examples.cli;
 
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lethe.aidsafe.AgentRefusalJudge;
 import dev.lethe.aidsafe.agent.HttpAgent;
@@ -16,7 +17,6 @@ import dev.lethe.eval.safety.SafetyResult;
 import dev.lethe.eval.safety.RefusalJudge;
 import dev.lethe.eval.safety.SafetyRunner;
 import dev.lethe.eval.safety.StringMatchRefusal;
-import dev.lethe.eval.text.QaPrompt;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,58 +38,58 @@ import picocli.CommandLine.Option;
  * {@code shared/data/harmbench/harmbench_behaviors_text_standard.csv} in {@code $LETHE_SHARED} or beside a parent
  * folder. Default generation length 128 tokens.
  */
-final class SafetyEval {
-    /** The safety benchmarks' own options, mixed into {@code lethe eval}. */
-    static final class Options {
-        @Option(names = "--judge", paramLabel = "URL", description = "xstest/harmbench: refusal judge, an"
-                + " OpenAI-compatible endpoint (e.g. http://127.0.0.1:8000/v1); default: XSTest's string match.")
-        String judge;
+final class SafetyEval implements EvalBenchmark {
+    @Option(names = "--judge", paramLabel = "URL", description = "xstest/harmbench: refusal judge, an"
+            + " OpenAI-compatible endpoint (e.g. http://127.0.0.1:8000/v1); default: XSTest's string match.")
+    String judge;
 
-        @Option(names = "--judge-model", defaultValue = "default", paramLabel = "NAME",
-                description = "xstest/harmbench: model name sent to --judge (default 'default').")
-        String judgeModel;
+    @Option(names = "--judge-model", defaultValue = "default", paramLabel = "NAME",
+            description = "xstest/harmbench: model name sent to --judge (default 'default').")
+    String judgeModel;
 
-        @Option(names = "--judge-api-key-env", paramLabel = "VAR", description = "xstest/harmbench: environment"
-                + " variable holding --judge's API key.")
-        String judgeApiKeyEnv;
+    @Option(names = "--judge-api-key-env", paramLabel = "VAR", description = "xstest/harmbench: environment"
+            + " variable holding --judge's API key.")
+    String judgeApiKeyEnv;
 
-        RefusalJudge judge() {
-            if (judge == null) {
-                return new StringMatchRefusal();
-            }
-            String key = judgeApiKeyEnv == null ? null : System.getenv(judgeApiKeyEnv);
-            HttpAgent a = new HttpAgent(judge, Duration.ofSeconds(120), 3, Duration.ofSeconds(1),
-                    RequestBudget.unlimited(), key);
-            return new AgentRefusalJudge(a, new RoleSettings(judgeModel, 0, 0, 8));
+    RefusalJudge judge() {
+        if (judge == null) {
+            return new StringMatchRefusal();
         }
-
-        String describe() {
-            return judge == null ? "string_match (XSTest)" : "llm " + judgeModel + " at " + judge;
-        }
+        String key = judgeApiKeyEnv == null ? null : System.getenv(judgeApiKeyEnv);
+        HttpAgent a = new HttpAgent(judge, Duration.ofSeconds(120), 3, Duration.ofSeconds(1),
+                RequestBudget.unlimited(), key);
+        return new AgentRefusalJudge(a, new RoleSettings(judgeModel, 0, 0, 8));
     }
 
-    private SafetyEval() {
+    String describe() {
+        return judge == null ? "string_match (XSTest)" : "llm " + judgeModel + " at " + judge;
     }
 
-    static int run(EvalCommand c) throws IOException {
+    @Override
+    public List<String> names() {
+        return List.of("xstest", "harmbench");
+    }
+
+    @Override
+    public int run(EvalCommand c) throws IOException {
         if (c.model == null) {
             throw new IllegalArgumentException("--benchmark " + c.benchmark + " needs --model DIR");
         }
         Path file = c.data != null ? c.data : defaultData(c.benchmark);
         List<SafetyPrompt> prompts = SafetyPrompts.read(file, c.limit);
         int maxNew = c.maxNewTokensOption == null ? 128 : c.maxNewTokensOption;
-        QaPrompt qa = QaPrompt.of(c.template, c.answerPrefix);
+        PromptTemplate qa = PromptTemplate.of(c.tofu.template, c.tofu.answerPrefix);
         PrintWriter err = c.spec.commandLine().getErr();
-        Progress progress = c.noProgress ? Progress.NONE : new EvalProgressBar(err);
+        Progress progress = c.progress();
         SafetyResult r;
         try (Tokenizer tok = UnlearnCommandSupport.loadTokenizer(c.tokenizer, c.model)) {
             r = new SafetyRunner(UnlearnCommandSupport.loadModel(c.model, "--model"), tok, qa, c.batch, maxNew,
-                    c.maxLength, progress).evaluate(prompts, c.safety.judge());
+                    c.maxLength, progress).evaluate(prompts, judge());
         }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("benchmark", c.benchmark);
         s.put("data", file.toString());
-        s.put("judge", c.safety.describe());
+        s.put("judge", describe());
         s.put("template", qa.pattern());
         s.put("answer_prefix", qa.answerPrefix());
         s.put("batch", c.batch);
@@ -97,14 +97,7 @@ final class SafetyEval {
         s.put("max_new_tokens", maxNew);
         s.put("max_length", c.maxLength);
         ObjectNode report = SafetyReport.build(c.benchmark, r, c.model, ModelChecksum.of(c.model), s);
-        HtmlReport.write(c.out, report, null, null, null);
-        ObjectNode head = report.path("headline").deepCopy();
-        head.put("report_json", c.out.resolve("report.json").toString());
-        head.put("report_html", c.out.resolve("report.html").toString());
-        PrintWriter o = c.spec.commandLine().getOut();
-        o.println(Json.mapper().writeValueAsString(head));
-        o.flush();
-        return 0;
+        return c.finish(report);
     }
 
     private static Path defaultData(String benchmark) {

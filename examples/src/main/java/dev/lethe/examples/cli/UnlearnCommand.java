@@ -1,7 +1,7 @@
 package dev.lethe.examples.cli;
 
+import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.optim.train.RunFolderLock;
-import dev.lethe.transformer.io.CheckpointReader;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.QaRecord;

@@ -62,8 +62,8 @@ public final class DemoModels {
     public static void ship(Path trained, Path shipped) throws IOException {
         CausalLM model = CausalLM.load(trained);
         Files.createDirectories(shipped);
-        dev.lethe.transformer.io.SafetensorsWriter.writeModel(shipped, model.weights(), Map.of("format", "pt"),
-                dev.lethe.transformer.io.SafetensorsDType.BF16, 5L << 30);
+        dev.lethe.engine.io.SafetensorsWriter.writeModel(shipped, model.weights(), Map.of("format", "pt"),
+                dev.lethe.engine.io.SafetensorsDType.BF16, 5L << 30);
         for (String f : List.of("config.json", "tokenizer.json")) {
             Files.copy(trained.resolve(f), shipped.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }

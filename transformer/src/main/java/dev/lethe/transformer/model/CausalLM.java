@@ -2,6 +2,7 @@ package dev.lethe.transformer.model;
 
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
+import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Loops;
 import dev.lethe.engine.ops.Attention;
@@ -14,7 +15,6 @@ import dev.lethe.engine.ops.Shaping;
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.transformer.config.ModelFamily;
 import dev.lethe.transformer.config.RopeFrequencies;
-import dev.lethe.transformer.io.CheckpointReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -167,6 +167,18 @@ public final class CausalLM {
         return m;
     }
 
+    /**
+     * The Hugging Face name of layer {@code layer}'s MLP output projection weight in this config's family (Llama-like:
+     * {@code model.layers.N.mlp.down_proj.weight}; GPT-2: {@code transformer.h.N.mlp.c_proj.weight}; Phi:
+     * {@code model.layers.N.mlp.fc2.weight}), e.g. for RMU, which trains these.
+     */
+    public static String mlpOutputWeight(ModelConfig config, int layer) {
+        if (layer < 0 || layer >= config.numLayers()) {
+            throw new IllegalArgumentException("layer " + layer + " is outside [0, " + config.numLayers() + ")");
+        }
+        return FamilyLayout.of(config).layer(layer).down();
+    }
+
     /** True for tensors some checkpoints carry that the model ignores (buffers, a tied head saved anyway). */
     public static boolean isIgnorableTensor(ModelConfig config, String name) {
         return FamilyLayout.of(config).isIgnorable(name);
@@ -234,7 +246,7 @@ public final class CausalLM {
 
     public void save(Path dir, long maxShardBytes) throws IOException {
         java.nio.file.Files.createDirectories(dir);
-        dev.lethe.transformer.io.SafetensorsWriter.writeModel(dir, weights(), Map.of("format", "pt"), null,
+        dev.lethe.engine.io.SafetensorsWriter.writeModel(dir, weights(), Map.of("format", "pt"), null,
                 maxShardBytes);
         Path srcConfig = sourceDir == null ? null : sourceDir.resolve("config.json");
         if (srcConfig != null && java.nio.file.Files.isRegularFile(srcConfig) && !sameFile(srcConfig,

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.Batch;
 import dev.lethe.unlearn.data.Encoder;
 import dev.lethe.unlearn.data.Example;
-import dev.lethe.unlearn.data.PromptTemplate;
 import dev.lethe.unlearn.data.QaRecord;
 import dev.lethe.unlearn.recipe.Plan;
 import dev.lethe.unlearn.recipe.Recipe;
@@ -96,7 +96,7 @@ public final class UnlearnJob {
 
     static Encoder encoder(Tokenizer tok, Settings s) {
         String t = s.string("template");
-        PromptTemplate template = t.contains("{question}") ? PromptTemplate.of(t, " ") : PromptTemplate.named(t);
+        PromptTemplate template = PromptTemplate.parse(t);
         boolean bos = tok.bosId().isPresent() && (tok.eosId().isEmpty() || tok.bosId().getAsInt() != tok.eosId()
                 .getAsInt());
         return new Encoder(tok, template, s.integer("max_length"), bos, true);
