@@ -23,6 +23,7 @@ import picocli.CommandLine;
  * {@link CounterFactMetrics}), with the unedited model's when {@code --baseline} names a model folder, and the
  * perplexity of the {@code --holdout-text} texts (unrelated to the edits) for both.
  */
+@CommandLine.Command // a mixin of eval without flags of its own (it uses --holdout-text of muse)
 final class EditBenchmark implements EvalBenchmark {
     @Override
     public List<String> names() {
