@@ -15,6 +15,7 @@ import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.transformer.config.ModelFamily;
 import dev.lethe.transformer.config.RopeFrequencies;
 import dev.lethe.transformer.io.CheckpointReader;
+import dev.lethe.transformer.lora.LoraAdapter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +46,7 @@ public final class CausalLM {
     private final double[] invFreq;
     private final int rotaryDim;
     private Path sourceDir;
+    private LoraAdapter adapter;
 
     /** Files besides the weights that a saved model folder carries over from the folder it was loaded from. */
     private static final List<String> COMPANION_FILES = List.of("tokenizer.json", "tokenizer_config.json",
@@ -228,6 +230,20 @@ public final class CausalLM {
         return m;
     }
 
+    /**
+     * A frozen model over the same base weight arrays (no copy) with a frozen copy of the attached adapter, if any:
+     * the reference model of NPO and friends when only an adapter trains, so the base is held in memory once. Valid
+     * only while this model's base weights do not change (LoRA runs freeze them).
+     */
+    public CausalLM frozenView() {
+        CausalLM m = new CausalLM(config, weights(), true);
+        m.sourceDir = sourceDir;
+        if (adapter != null) {
+            m.attach(adapter.frozenCopy());
+        }
+        return m;
+    }
+
     private Map<String, INDArray> copiedWeights() {
         Map<String, INDArray> w = new LinkedHashMap<>();
         params.forEach((k, v) -> w.put(k, v.value().dup('c')));
@@ -247,9 +263,68 @@ public final class CausalLM {
         return dtype;
     }
 
-    /** Trainable parameters by Hugging Face name, in checkpoint layout order (a tied head appears once). */
+    /**
+     * Trainable parameters by Hugging Face name, in checkpoint layout order (a tied head appears once), followed by the
+     * attached adapter's tensors under their PEFT names (e.g. {@code base_model.model.model.layers.0.self_attn.q_proj
+     * .lora_A.weight}).
+     */
     public Map<String, Tensor> parameters() {
-        return Collections.unmodifiableMap(params);
+        if (adapter == null) {
+            return Collections.unmodifiableMap(params);
+        }
+        Map<String, Tensor> all = new LinkedHashMap<>(params);
+        all.putAll(adapter.parameters());
+        return Collections.unmodifiableMap(all);
+    }
+
+    /**
+     * Names of the linear layers' weights (the decoder blocks' projections, then an untied output head), the layers
+     * a LoRA adapter may target. Each computes x W^T, except those {@link #storesInputFirst} (GPT-2's Conv1D: x W).
+     */
+    public List<String> linearWeights() {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            String n = e.getKey();
+            if (e.getValue().rank() == 2 && !n.equals(layout.embedding()) && !n.equals(layout.learnedPositions())
+                    && !n.equals(layout.head())) {
+                out.add(n);
+            }
+        }
+        if (!layout.head().equals(layout.embedding())) {
+            out.add(layout.head());
+        }
+        return out;
+    }
+
+    /** True for the output head's weight (which {@code all-linear} adapters leave alone). */
+    public boolean isOutputHead(String weight) {
+        return weight.equals(layout.head());
+    }
+
+    /** True when a linear weight is stored [in, out] (GPT-2's Conv1D) rather than nn.Linear's [out, in]. */
+    public boolean storesInputFirst(String weight) {
+        return layout.conv1d() && !weight.equals(layout.head());
+    }
+
+    /**
+     * Attaches a LoRA adapter made for this model (replacing any other): every forward adds its low-rank term to the
+     * layers it targets, and {@link #parameters()} lists its tensors. The base weights are left as they are.
+     */
+    public void attach(LoraAdapter lora) {
+        lora.checkFits(this);
+        this.adapter = lora;
+    }
+
+    /** Removes the attached adapter, if any; returns it. */
+    public LoraAdapter detach() {
+        LoraAdapter a = adapter;
+        adapter = null;
+        return a;
+    }
+
+    /** The attached adapter, or null. */
+    public LoraAdapter adapter() {
+        return adapter;
     }
 
     /** Parameter values by name (views of the live weights), e.g. for saving. */
@@ -340,7 +415,8 @@ public final class CausalLM {
         if (hiddenStates) {
             hidden.add(x);
         }
-        Tensor logits = MatMul.linear(tape, x, p(layout.head()), pOrNull(layout.headBias()));
+        Tensor logits = withAdapter(tape, x, layout.head(), MatMul.linear(tape, x, p(layout.head()),
+                pOrNull(layout.headBias())));
         return new Output(logits, hidden);
     }
 
@@ -380,9 +456,15 @@ public final class CausalLM {
     }
 
     private Tensor project(Tape tape, Tensor x, String weight, String bias) {
-        return layout.conv1d()
+        return withAdapter(tape, x, weight, layout.conv1d()
                 ? biasAdd(tape, MatMul.matmul(tape, x, p(weight)), pOrNull(bias))
-                : MatMul.linear(tape, x, p(weight), pOrNull(bias));
+                : MatMul.linear(tape, x, p(weight), pOrNull(bias)));
+    }
+
+    /** y plus the adapter's low-rank term for this layer, when an attached adapter targets it. */
+    private Tensor withAdapter(Tape tape, Tensor x, String weight, Tensor y) {
+        Tensor delta = adapter == null ? null : adapter.delta(tape, x, weight);
+        return delta == null ? y : Elementwise.add(tape, y, delta);
     }
 
     private static Tensor biasAdd(Tape tape, Tensor y, Tensor bias) {
