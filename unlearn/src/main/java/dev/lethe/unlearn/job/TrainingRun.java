@@ -91,8 +91,13 @@ public final class TrainingRun {
                         new AdamW(s.number("lr"), 0.9, 0.999, 1e-8, s.number("weight_decay")), source,
                         (StepBatches batch, dev.lethe.optim.rule.StepContext ctx) -> {
                             Map<String, TapeOracle.Objective> fns = new LinkedHashMap<>();
-                            objectives.forEach((name, obj) -> fns.put(name, tape -> obj.loss(
-                                    new LossContext(tape, spec.model(), spec.reference(), batch.batches()))));
+                            objectives.forEach((name, obj) -> fns.put(name, tape -> {
+                                if (spec.model().adapter() != null) {
+                                    // the same dropout masks for every evaluation of a step, whatever ran before
+                                    spec.model().adapter().train(s.integer("seed") * 1_000_003L + ctx.step());
+                                }
+                                return obj.loss(new LossContext(tape, spec.model(), spec.reference(), batch.batches()));
+                            }));
                             return new TapeOracle(trainable, fns, pool);
                         })
                 .learningRate(s.number("lr"), schedule)
@@ -115,7 +120,13 @@ public final class TrainingRun {
         if (Files.isRegularFile(ckpt)) {
             trainer.resume(ckpt);
         }
-        trainer.run();
+        try {
+            trainer.run();
+        } finally {
+            if (spec.model().adapter() != null) {
+                spec.model().adapter().eval();
+            }
+        }
         if (spec.rule() instanceof WeightAveraging wa && wa.count() > 0) {
             wa.applyTo(params);
         }
