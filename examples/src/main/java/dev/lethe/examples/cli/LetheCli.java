@@ -36,6 +36,7 @@ import picocli.CommandLine.ScopeType;
             RecipesCommand.class,
             FinetuneCommand.class,
             CheckObjectiveCommand.class,
+            MergeCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class LetheCli implements Runnable {
