@@ -151,6 +151,11 @@ public final class LoraAdapter {
         dropoutRng = config.dropout() > 0 ? new Random(dropoutSeed) : null;
     }
 
+    /** True in training mode with a dropout probability above 0. */
+    public boolean drawsDropout() {
+        return dropoutRng != null;
+    }
+
     /** Inference mode (no dropout); the default. */
     public void eval() {
         dropoutRng = null;

@@ -9,6 +9,7 @@ import dev.lethe.engine.ops.Elementwise;
 import dev.lethe.engine.ops.Indexing;
 import dev.lethe.engine.ops.MatMul;
 import dev.lethe.engine.ops.Normalization;
+import dev.lethe.engine.ops.Recompute;
 import dev.lethe.engine.ops.Rope;
 import dev.lethe.engine.ops.Shaping;
 import dev.lethe.transformer.config.ModelConfig;
@@ -47,6 +48,7 @@ public final class CausalLM {
     private final int rotaryDim;
     private Path sourceDir;
     private LoraAdapter adapter;
+    private boolean recompute;
 
     /** Files besides the weights that a saved model folder carries over from the folder it was loaded from. */
     private static final List<String> COMPANION_FILES = List.of("tokenizer.json", "tokenizer_config.json",
@@ -322,6 +324,34 @@ public final class CausalLM {
         return a;
     }
 
+    /**
+     * Turns activation recomputation per decoder block on or off (off by default): when on, a recording forward keeps
+     * only each block's input and output and backward recomputes the block ({@link Recompute}); gradients are
+     * bit-identical, memory drops by the blocks' intermediates, and each step costs one more forward. LoRA dropout
+     * cannot be combined with it (the recomputed masks would differ).
+     */
+    public void recomputeActivations(boolean on) {
+        this.recompute = on;
+    }
+
+    public boolean recomputesActivations() {
+        return recompute;
+    }
+
+    /** The leaves decoder block l reads: its base weights and its adapter tensors. */
+    private List<Tensor> layerParameters(int l) {
+        String o = layout.layer(l).o();
+        String mark = "." + l + ".";
+        String prefix = o.substring(0, o.indexOf(mark) + mark.length());
+        List<Tensor> out = new ArrayList<>();
+        parameters().forEach((name, tensor) -> {
+            if (name.startsWith(prefix) || name.startsWith(LoraAdapter.KEY_PREFIX + prefix)) {
+                out.add(tensor);
+            }
+        });
+        return out;
+    }
+
     /** The attached adapter, or null. */
     public LoraAdapter adapter() {
         return adapter;
@@ -403,7 +433,18 @@ public final class CausalLM {
         }
         INDArray[] cosSin = invFreq == null ? null : rotaryTables(tape, positions, b, t);
         for (int l = 0; l < config.numLayers(); l++) {
-            x = layer(tape, l, x, b, t, keyMask, cosSin, cache);
+            if (recompute && tape.isRecording() && cache == null) {
+                if (adapter != null && adapter.drawsDropout()) {
+                    throw new IllegalStateException("LoRA dropout (" + adapter.config().dropout() + ") cannot be"
+                            + " combined with activation recomputation (the recomputed masks would differ): set"
+                            + " lora_dropout=0 or recompute=false");
+                }
+                int layer = l;
+                x = Recompute.apply(tape, x, layerParameters(l), (again, in) -> layer(again, layer, in, b, t, keyMask,
+                        cosSin, null));
+            } else {
+                x = layer(tape, l, x, b, t, keyMask, cosSin, cache);
+            }
             if (hiddenStates && l < config.numLayers() - 1) {
                 hidden.add(x);
             }

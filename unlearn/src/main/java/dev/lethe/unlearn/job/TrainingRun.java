@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * Trains a model with named objectives and an update rule over paired example sets, with AdamW, a warm-up schedule,
  * optional clipping and accumulation, JSON-lines metrics and an atomic checkpoint to resume from: the loop under
  * {@code lethe unlearn}, {@code lethe finetune} and the relearning attack. Only parameters matching the trainable regex
- * get gradients; the rest are frozen for the run (and unfrozen afterwards).
+ * get gradients; the rest are frozen for the run (and unfrozen afterwards). {@code recompute=true} recomputes each
+ * decoder block's activations in backward (bit-identical gradients, less memory, one more forward per step).
  */
 public final class TrainingRun {
     /** What a run needs besides settings. */
@@ -56,9 +57,12 @@ public final class TrainingRun {
         for (Tensor t : all) {
             t.requiresGrad(trainable.contains(t));
         }
+        boolean recomputed = model.recomputesActivations();
+        model.recomputeActivations(s.flag("recompute"));
         try {
             return train(spec, s, trainable);
         } finally {
+            model.recomputeActivations(recomputed);
             for (Tensor t : all) {
                 t.requiresGrad(true);
             }
