@@ -37,6 +37,7 @@ import picocli.CommandLine.ScopeType;
             FinetuneCommand.class,
             CheckObjectiveCommand.class,
             MergeCommand.class,
+            DistillCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class LetheCli implements Runnable {
