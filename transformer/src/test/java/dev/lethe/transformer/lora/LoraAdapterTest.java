@@ -28,7 +28,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * LoRA adapters: the PEFT-layout fixture made by transformer/scripts/make_lora_fixture.py (plain PyTorch float64
  * forward, as peft is not installable here) gives PyTorch's logits; gradients of A, B and the input against float64
  * finite differences (with and without dropout); save then load is bit-identical; the merged model equals the adapter
- * model (Linear and GPT-2 Conv1D layers); and bad adapters are refused with messages naming what is wrong.
+ * model (Linear and GPT-2 Conv1D layers); a frozen view shares the base arrays; and bad adapters are refused with
+ * messages naming what is wrong.
  */
 class LoraAdapterTest {
     @TempDir
@@ -181,6 +182,18 @@ class LoraAdapterTest {
         INDArray plain = logits(model, batch);
         model.attach(LoraAdapter.create(model, new LoraConfig(4, 8, 0, true, ".*_proj"), 1));
         assertThat(logits(model, batch).data().asFloat()).containsExactly(plain.data().asFloat());
+    }
+
+    @Test
+    void frozenViewSharesTheBaseAndFreezesACopyOfTheAdapter() throws Exception {
+        CausalLM model = CausalLM.load(base("llama"));
+        LoraAdapter adapter = LoraAdapter.create(model, new LoraConfig(2, 4, 0, false, ".*_proj"), 1);
+        model.attach(adapter);
+        CausalLM ref = model.frozenView();
+        model.weights().forEach((k, w) -> assertThat(ref.weights().get(k)).as(k).isSameAs(w));
+        assertThat(ref.parameters().values()).noneMatch(Tensor::requiresGrad);
+        String key = LoraAdapter.key("model.layers.0.self_attn.q_proj.weight", "B");
+        assertThat(ref.parameters().get(key).value()).isNotSameAs(adapter.parameters().get(key).value());
     }
 
     @Test

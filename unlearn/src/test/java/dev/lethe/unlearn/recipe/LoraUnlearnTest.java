@@ -28,8 +28,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Unlearning through a LoRA adapter (lora_rank > 0) on the llama fixture with 8 TOFU forget and 8 retain records:
  * NPO (plain weighted sum), NPO+SAM, PDU (primal-dual) and BLUR-NPO (bi-level) each run 5 steps, move their forget
  * objective down, leave every base weight bit-identical and write a PEFT adapter (no full model); a run killed after
- * its checkpoint and rerun ends with the same adapter bytes as an uninterrupted one (dropout on); lora_rank < 0 and a
- * target regex matching no layer are refused.
+ * its checkpoint and rerun ends with the same adapter bytes as an uninterrupted one (dropout on), and so does a run
+ * with activation recomputation; lora_rank < 0 and a target regex matching no layer are refused.
  */
 class LoraUnlearnTest {
     @TempDir
@@ -111,6 +111,25 @@ class LoraUnlearnTest {
             }
         }
         assertThat(Files.readAllLines(tmp.resolve("killed/metrics.jsonl"))).hasSize(6);
+    }
+
+    @Test
+    void recomputationLeavesTheTrainedAdapterBitIdentical() throws Exception {
+        Recipe recipe = Recipes.get("npo");
+        List<QaRecord> forget = records("forget01.json");
+        List<QaRecord> retain = records("retain99.json");
+        try (Tokenizer tok = Tokenizers.load(DIR)) {
+            for (String r : List.of("false", "true")) {
+                UnlearnJob.run(new UnlearnJob.Inputs(CausalLM.load(DIR), tok, forget, retain, List.of(), recipe,
+                        settings(recipe, "max_steps=3", "recompute=" + r), tmp.resolve("recompute-" + r), false, null));
+            }
+        }
+        try (CheckpointReader a = CheckpointReader.open(tmp.resolve("recompute-false/adapter_model.safetensors"));
+             CheckpointReader b = CheckpointReader.open(tmp.resolve("recompute-true/adapter_model.safetensors"))) {
+            for (String n : a.names()) {
+                assertThat(b.readStored(n).data().asBytes()).as(n).isEqualTo(a.readStored(n).data().asBytes());
+            }
+        }
     }
 
     @Test
