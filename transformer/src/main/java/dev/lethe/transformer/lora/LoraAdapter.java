@@ -9,8 +9,7 @@ import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Profile;
 import dev.lethe.engine.ops.Dropout;
-import dev.lethe.engine.ops.Elementwise;
-import dev.lethe.engine.ops.MatMul;
+import dev.lethe.engine.ops.LowRankLinear;
 import dev.lethe.transformer.io.SafetensorsFile;
 import dev.lethe.transformer.io.SafetensorsWriter;
 import dev.lethe.transformer.model.CausalLM;
@@ -161,16 +160,18 @@ public final class LoraAdapter {
         dropoutRng = null;
     }
 
-    /** s B A dropout(x) for {@code weight}'s layer, or null when this adapter does not target it. */
-    public Tensor delta(Tape tape, Tensor x, String weight) {
+    /**
+     * x op(W) + s B A dropout(x) for {@code weight}'s layer (op(W) = W^T, or W when {@code inputFirst}, GPT-2's
+     * Conv1D), without bias, as one fused op; null when this adapter does not target the layer.
+     */
+    public Tensor linear(Tape tape, Tensor x, Tensor w, boolean inputFirst, String weight) {
         Pair p = layers.get(weight);
         if (p == null) {
             return null;
         }
         Tensor in = dropoutRng == null ? x : Dropout.apply(tape, x, config.dropout(), true, dropoutRng);
-        // arXiv 2106.09685 eq. 3: delta h = (alpha / r) B A x, as (x A^T) scaled, then times B^T
-        Tensor down = Elementwise.mulScalar(tape, MatMul.linear(tape, in, p.a(), null), config.scale());
-        return MatMul.linear(tape, down, p.b(), null);
+        // arXiv 2106.09685 eq. 3: h = W0 x + (alpha / r) B A x
+        return LowRankLinear.apply(tape, x, w, inputFirst, in, p.a(), p.b(), config.scale());
     }
 
     /** A copy whose tensors are constants (fresh arrays): the adapter part of a frozen reference model. */

@@ -456,8 +456,7 @@ public final class CausalLM {
         if (hiddenStates) {
             hidden.add(x);
         }
-        Tensor logits = withAdapter(tape, x, layout.head(), MatMul.linear(tape, x, p(layout.head()),
-                pOrNull(layout.headBias())));
+        Tensor logits = project(tape, x, layout.head(), layout.headBias());
         return new Output(logits, hidden);
     }
 
@@ -496,16 +495,16 @@ public final class CausalLM {
         };
     }
 
+    /** A linear layer (Conv1D for GPT-2's blocks), through the attached adapter when it targets the layer. */
     private Tensor project(Tape tape, Tensor x, String weight, String bias) {
-        return withAdapter(tape, x, weight, layout.conv1d()
+        boolean inputFirst = storesInputFirst(weight);
+        Tensor adapted = adapter == null ? null : adapter.linear(tape, x, p(weight), inputFirst, weight);
+        if (adapted != null) {
+            return biasAdd(tape, adapted, pOrNull(bias));
+        }
+        return inputFirst
                 ? biasAdd(tape, MatMul.matmul(tape, x, p(weight)), pOrNull(bias))
-                : MatMul.linear(tape, x, p(weight), pOrNull(bias)));
-    }
-
-    /** y plus the adapter's low-rank term for this layer, when an attached adapter targets it. */
-    private Tensor withAdapter(Tape tape, Tensor x, String weight, Tensor y) {
-        Tensor delta = adapter == null ? null : adapter.delta(tape, x, weight);
-        return delta == null ? y : Elementwise.add(tape, y, delta);
+                : MatMul.linear(tape, x, p(weight), pOrNull(bias));
     }
 
     private static Tensor biasAdd(Tape tape, Tensor y, Tensor bias) {
