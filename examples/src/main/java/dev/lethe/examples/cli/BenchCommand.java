@@ -133,11 +133,18 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--trainable", description = "Regex over parameter names to train (default: ${DEFAULT-VALUE}).")
         String trainable = ScaleBench.Options.defaults().trainable();
 
+        @Option(names = "--lora-rank", description = "Train a LoRA adapter of this rank on every attention and MLP"
+                + " projection instead of --trainable (0 = off, the default).")
+        int loraRank;
+
+        @Option(names = "--recompute", description = "Recompute each decoder block's activations in backward.")
+        boolean recompute;
+
         @Override
         public Integer call() {
             ScaleBench.Options d = ScaleBench.Options.defaults();
             ScaleBench.Result r = ScaleBench.run(new ScaleBench.Options(layers, hidden, intermediate, heads, vocab,
-                    batch, seq, steps, trainable, d.beta(), d.alpha(), d.lr()));
+                    batch, seq, steps, trainable, d.beta(), d.alpha(), d.lr(), loraRank, recompute));
             PrintWriter out = spec.commandLine().getOut();
             out.println(r.toJson());
             out.flush();

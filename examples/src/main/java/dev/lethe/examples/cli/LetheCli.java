@@ -39,6 +39,8 @@ import picocli.CommandLine.ScopeType;
             AidsafeCommand.class,
             EditCommand.class,
             CheckObjectiveCommand.class,
+            MergeCommand.class,
+            DistillCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class LetheCli implements Runnable {

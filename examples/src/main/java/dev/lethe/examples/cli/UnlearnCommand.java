@@ -157,7 +157,9 @@ public final class UnlearnCommand implements Callable<Integer> {
             return;
         }
         if (Files.isRegularFile(metrics)) {
-            if (Files.isRegularFile(out.resolve("model.safetensors")) && !overwrite) {
+            boolean finished = Files.isRegularFile(out.resolve("model.safetensors"))
+                    || Files.isRegularFile(out.resolve(dev.lethe.transformer.lora.LoraAdapter.WEIGHTS_FILE));
+            if (finished && !overwrite) {
                 throw new IllegalArgumentException(out + " already holds a finished run (metrics.jsonl, model); choose"
                         + " another --out or pass --overwrite");
             }

@@ -10,11 +10,13 @@ import dev.lethe.engine.ops.Elementwise;
 import dev.lethe.engine.ops.Indexing;
 import dev.lethe.engine.ops.MatMul;
 import dev.lethe.engine.ops.Normalization;
+import dev.lethe.engine.ops.Recompute;
 import dev.lethe.engine.ops.Rope;
 import dev.lethe.engine.ops.Shaping;
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.transformer.config.ModelFamily;
 import dev.lethe.transformer.config.RopeFrequencies;
+import dev.lethe.transformer.lora.LoraAdapter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +49,8 @@ public final class CausalLM {
     private final double[] invFreq;
     private final int rotaryDim;
     private Path sourceDir;
+    private LoraAdapter adapter;
+    private boolean recompute;
 
     /** Files besides the weights that a saved model folder carries over from the folder it was loaded from. */
     private static final List<String> COMPANION_FILES = List.of("tokenizer.json", "tokenizer_config.json",
@@ -287,6 +291,20 @@ public final class CausalLM {
         return m;
     }
 
+    /**
+     * A frozen model over the same base weight arrays (no copy) with a frozen copy of the attached adapter, if any:
+     * the reference model of NPO and friends when only an adapter trains, so the base is held in memory once. Valid
+     * only while this model's base weights do not change (LoRA runs freeze them).
+     */
+    public CausalLM frozenView() {
+        CausalLM m = new CausalLM(config, weights(), true);
+        m.sourceDir = sourceDir;
+        if (adapter != null) {
+            m.attach(adapter.frozenCopy());
+        }
+        return m;
+    }
+
     private Map<String, INDArray> copiedWeights() {
         Map<String, INDArray> w = new LinkedHashMap<>();
         params.forEach((k, v) -> w.put(k, v.value().dup('c')));
@@ -306,9 +324,96 @@ public final class CausalLM {
         return dtype;
     }
 
-    /** Trainable parameters by Hugging Face name, in checkpoint layout order (a tied head appears once). */
+    /**
+     * Trainable parameters by Hugging Face name, in checkpoint layout order (a tied head appears once), followed by the
+     * attached adapter's tensors under their PEFT names (e.g. {@code base_model.model.model.layers.0.self_attn.q_proj
+     * .lora_A.weight}).
+     */
     public Map<String, Tensor> parameters() {
-        return Collections.unmodifiableMap(params);
+        if (adapter == null) {
+            return Collections.unmodifiableMap(params);
+        }
+        Map<String, Tensor> all = new LinkedHashMap<>(params);
+        all.putAll(adapter.parameters());
+        return Collections.unmodifiableMap(all);
+    }
+
+    /**
+     * Names of the linear layers' weights (the decoder blocks' projections, then an untied output head), the layers
+     * a LoRA adapter may target. Each computes x W^T, except those {@link #storesInputFirst} (GPT-2's Conv1D: x W).
+     */
+    public List<String> linearWeights() {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            String n = e.getKey();
+            if (e.getValue().rank() == 2 && !n.equals(layout.embedding()) && !n.equals(layout.learnedPositions())
+                    && !n.equals(layout.head())) {
+                out.add(n);
+            }
+        }
+        if (!layout.head().equals(layout.embedding())) {
+            out.add(layout.head());
+        }
+        return out;
+    }
+
+    /** True for the output head's weight (which {@code all-linear} adapters leave alone). */
+    public boolean isOutputHead(String weight) {
+        return weight.equals(layout.head());
+    }
+
+    /** True when a linear weight is stored [in, out] (GPT-2's Conv1D) rather than nn.Linear's [out, in]. */
+    public boolean storesInputFirst(String weight) {
+        return layout.conv1d() && !weight.equals(layout.head());
+    }
+
+    /**
+     * Attaches a LoRA adapter made for this model (replacing any other): every forward adds its low-rank term to the
+     * layers it targets, and {@link #parameters()} lists its tensors. The base weights are left as they are.
+     */
+    public void attach(LoraAdapter lora) {
+        lora.checkFits(this);
+        this.adapter = lora;
+    }
+
+    /** Removes the attached adapter, if any; returns it. */
+    public LoraAdapter detach() {
+        LoraAdapter a = adapter;
+        adapter = null;
+        return a;
+    }
+
+    /**
+     * Turns activation recomputation per decoder block on or off (off by default): when on, a recording forward keeps
+     * only each block's input and output and backward recomputes the block ({@link Recompute}); gradients are
+     * bit-identical, memory drops by the blocks' intermediates, and each step costs one more forward. LoRA dropout
+     * cannot be combined with it (the recomputed masks would differ).
+     */
+    public void recomputeActivations(boolean on) {
+        this.recompute = on;
+    }
+
+    public boolean recomputesActivations() {
+        return recompute;
+    }
+
+    /** The leaves decoder block l reads: its base weights and its adapter tensors. */
+    private List<Tensor> layerParameters(int l) {
+        String o = layout.layer(l).o();
+        String mark = "." + l + ".";
+        String prefix = o.substring(0, o.indexOf(mark) + mark.length());
+        List<Tensor> out = new ArrayList<>();
+        parameters().forEach((name, tensor) -> {
+            if (name.startsWith(prefix) || name.startsWith(LoraAdapter.KEY_PREFIX + prefix)) {
+                out.add(tensor);
+            }
+        });
+        return out;
+    }
+
+    /** The attached adapter, or null. */
+    public LoraAdapter adapter() {
+        return adapter;
     }
 
     /** Parameter values by name (views of the live weights), e.g. for saving. */
@@ -396,7 +501,18 @@ public final class CausalLM {
         }
         INDArray[] cosSin = invFreq == null ? null : rotaryTables(tape, positions, b, t);
         for (int l = 0; l < config.numLayers(); l++) {
-            x = layer(tape, l, x, b, t, keyMask, cosSin, cache, hook);
+            if (recompute && tape.isRecording() && cache == null && hook == null) {
+                if (adapter != null && adapter.drawsDropout()) {
+                    throw new IllegalStateException("LoRA dropout (" + adapter.config().dropout() + ") cannot be"
+                            + " combined with activation recomputation (the recomputed masks would differ): set"
+                            + " lora_dropout=0 or recompute=false");
+                }
+                int layer = l;
+                x = Recompute.apply(tape, x, layerParameters(l), (again, in) -> layer(again, layer, in, b, t, keyMask,
+                        cosSin, null, null));
+            } else {
+                x = layer(tape, l, x, b, t, keyMask, cosSin, cache, hook);
+            }
             if (hook != null) {
                 hook.layerOutput(l, x);
             }
@@ -411,7 +527,7 @@ public final class CausalLM {
         if (hiddenStates) {
             hidden.add(x);
         }
-        Tensor logits = MatMul.linear(tape, x, p(layout.head()), pOrNull(layout.headBias()));
+        Tensor logits = project(tape, x, layout.head(), layout.headBias());
         return new Output(logits, hidden);
     }
 
@@ -451,8 +567,14 @@ public final class CausalLM {
         };
     }
 
+    /** A linear layer (Conv1D for GPT-2's blocks), through the attached adapter when it targets the layer. */
     private Tensor project(Tape tape, Tensor x, String weight, String bias) {
-        return layout.conv1d()
+        boolean inputFirst = storesInputFirst(weight);
+        Tensor adapted = adapter == null ? null : adapter.linear(tape, x, p(weight), inputFirst, weight);
+        if (adapted != null) {
+            return biasAdd(tape, adapted, pOrNull(bias));
+        }
+        return inputFirst
                 ? biasAdd(tape, MatMul.matmul(tape, x, p(weight)), pOrNull(bias))
                 : MatMul.linear(tape, x, p(weight), pOrNull(bias));
     }

@@ -39,7 +39,7 @@ public final class FinetuneJob {
     }
 
     public static TrainingRun.Outcome run(Inputs in) throws IOException {
-        Settings s = in.settings();
+        Settings s = LoraTraining.attach(in.model(), in.settings());
         if (!s.string("su").equals("none")) {
             throw new IllegalArgumentException("token selection (su) applies to unlearning, not fine-tuning");
         }
@@ -50,7 +50,7 @@ public final class FinetuneJob {
             TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(in.model(), null, Map.of("train", nll),
                     new WeightedSum(Map.of("train", 1.0)), "train", Map.of("train", train),
                     UnlearnJob.padId(in.tokenizer()), in.out(), in.progressBar(), in.listener()), s);
-            in.model().save(in.out());
+            LoraTraining.save(in.model(), in.out());
             Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
             return outcome;
         }

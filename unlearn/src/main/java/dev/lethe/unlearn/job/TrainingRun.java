@@ -29,8 +29,9 @@ import java.util.function.Consumer;
  * Trains a model with named objectives and an update rule over paired example sets, with AdamW, a warm-up schedule,
  * optional clipping and accumulation, JSON-lines metrics and an atomic checkpoint to resume from: the loop under
  * {@code lethe unlearn}, {@code lethe finetune} and the relearning attack. Only parameters matching the trainable regex
- * get gradients; the rest are frozen for the run (and unfrozen afterwards). The path from a recipe to a gradient is
- * walked through in {@link dev.lethe.unlearn}'s package documentation.
+ * get gradients; the rest are frozen for the run (and unfrozen afterwards). {@code recompute=true} recomputes each
+ * decoder block's activations in backward (bit-identical gradients, less memory, one more forward per step). The path
+ * from a recipe to a gradient is walked through in {@link dev.lethe.unlearn}'s package documentation.
  */
 public final class TrainingRun {
     /**
@@ -66,9 +67,12 @@ public final class TrainingRun {
         for (Tensor t : all) {
             t.requiresGrad(trainable.contains(t));
         }
+        boolean recomputed = model.recomputesActivations();
+        model.recomputeActivations(s.flag("recompute"));
         try {
             return train(spec, s, trainable);
         } finally {
+            model.recomputeActivations(recomputed);
             for (Tensor t : all) {
                 t.requiresGrad(true);
             }
@@ -77,10 +81,15 @@ public final class TrainingRun {
 
     /** The gradient oracle of one micro-batch: each named objective bound to this batch and recorded on a tape. */
     private static TapeOracle oracle(Spec spec, Map<String, Objective> objectives, StepBatches batch,
-                                     List<Tensor> trainable, BufferPool pool) {
+                                     List<Tensor> trainable, BufferPool pool, long dropoutSeed) {
         Map<String, TapeOracle.TapeLoss> losses = new LinkedHashMap<>();
-        objectives.forEach((name, objective) -> losses.put(name, tape -> objective.loss(
-                new LossContext(tape, spec.model(), spec.reference(), batch.batches()))));
+        objectives.forEach((name, objective) -> losses.put(name, tape -> {
+            if (spec.model().adapter() != null) {
+                // the same LoRA dropout masks for every evaluation of a step, whatever ran before (bit-exact resume)
+                spec.model().adapter().train(dropoutSeed);
+            }
+            return objective.loss(new LossContext(tape, spec.model(), spec.reference(), batch.batches()));
+        }));
         return new TapeOracle(trainable, losses, pool);
     }
 
@@ -112,7 +121,8 @@ public final class TrainingRun {
         List<Map<String, Object>> history = new ArrayList<>();
         Trainer<StepBatches> trainer = Trainer.builder(params, spec.rule(),
                         new AdamW(s.number("lr"), 0.9, 0.999, 1e-8, s.number("weight_decay")), source,
-                        (StepBatches batch, StepContext ctx) -> oracle(spec, objectives, batch, trainable, pool))
+                        (StepBatches batch, StepContext ctx) -> oracle(spec, objectives, batch, trainable, pool,
+                                s.integer("seed") * 1_000_003L + ctx.step()))
                 .learningRate(s.number("lr"), schedule)
                 .clipNorm(s.number("clip_norm"))
                 .accumulation(accum)
@@ -133,7 +143,13 @@ public final class TrainingRun {
         if (Files.isRegularFile(ckpt)) {
             trainer.resume(ckpt);
         }
-        trainer.run();
+        try {
+            trainer.run();
+        } finally {
+            if (spec.model().adapter() != null) {
+                spec.model().adapter().eval();
+            }
+        }
         spec.rule().finish(params); // e.g. weight averaging, wherever it sits in the rule, puts the average in place
         return new Outcome(trainer.step(), history.isEmpty() ? Map.of() : history.get(history.size() - 1), history);
     }

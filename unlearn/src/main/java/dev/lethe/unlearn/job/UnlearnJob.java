@@ -57,6 +57,7 @@ public final class UnlearnJob {
         if (!plan.trainable().equals(s.string("trainable"))) {
             resolved = s.with(Map.of("trainable", plan.trainable()));
         }
+        resolved = LoraTraining.attach(model, resolved);
         Encoder enc = encoder(in.tokenizer(), resolved);
         int pad = padId(in.tokenizer());
         List<Example> forget = enc.encodeAll(in.forget());
@@ -83,12 +84,12 @@ public final class UnlearnJob {
         if (sets.containsKey("retain") && retain.isEmpty()) {
             throw new IllegalArgumentException("recipe " + in.recipe().name() + " needs a retain set; pass --retain FILE");
         }
-        CausalLM reference = plan.needsReference() ? model.frozenCopy() : null;
+        CausalLM reference = plan.needsReference() ? LoraTraining.reference(model, resolved) : null;
         try (RunFolderLock lock = RunFolderLock.acquire(in.out(), "UnlearnJob " + in.recipe().name())) {
             writeRecipe(in.out().resolve("recipe.json"), in.recipe(), resolved, fraction);
             TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(model, reference, plan.objectives(),
                     plan.rule(), "forget", sets, pad, in.out(), in.progressBar(), in.listener()), resolved);
-            model.save(in.out());
+            LoraTraining.save(model, in.out());
             Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
             return new Result(in.out(), outcome, fraction, resolved);
         }

@@ -43,6 +43,8 @@ public final class Recipes {
             "lr", "1e-5", "epochs", "10", "max_steps", "0", "batch_size", "8", "grad_accum", "1", "max_length", "256",
             "weight_decay", "0.01", "warmup_epochs", "1", "warmup_steps", "0", "schedule", "linear", "clip_norm", "0", "seed", "0",
             "template", "plain", "trainable", ".*",
+            "lora_rank", "0", "lora_alpha", "16", "lora_dropout", "0", "lora_rslora", "false", "lora_target", "all-linear",
+            "recompute", "false",
             "su", "none", "su_threshold", "adaptive", "su_k", "0", "su_gamma", "0.5", "su_context", "2", "su_model", "");
 
     private static final Map<String, Recipe> ALL = new LinkedHashMap<>();

@@ -107,7 +107,7 @@ class RecipeSmokeTest {
         }
     }
 
-    private static Map<String, Batch> fullBatches(Tokenizer tok, Settings s, List<QaRecord> forget,
+    static Map<String, Batch> fullBatches(Tokenizer tok, Settings s, List<QaRecord> forget,
             List<QaRecord> retain, List<String> idk) {
         var enc = new dev.lethe.unlearn.data.Encoder(tok, dev.lethe.transformer.tokenizer.PromptTemplate.PLAIN,
                 s.integer("max_length"), tok.bosId().isPresent(), true);

@@ -1,0 +1,72 @@
+package dev.lethe.engine.ops;
+
+import dev.lethe.engine.Tape;
+import dev.lethe.engine.Tensor;
+import dev.lethe.engine.kernel.Profile;
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A linear layer with a low-rank update in one output buffer, y = x op(W) + s (x_a A^T) B^T (LoRA, arXiv 2106.09685
+ * eq. 3; op(W) = W^T for nn.Linear's [out, in], W for Conv1D's [in, out]), without forming W + s B A and without
+ * keeping the [N, out] low-rank product as a tensor of its own: the base product is written, then s u B^T is added
+ * into it by GEMM with beta = 1 (u = x_a A^T, [N, r], is kept for backward). x_a is the adapter's input (x itself, or
+ * x after dropout). Backward: dW += g^T x, dA += s (g B)^T x_a, dB += s g^T u, dx += g op(W)^T, dx_a += s (g B) A.
+ */
+public final class LowRankLinear {
+    private LowRankLinear() {
+    }
+
+    public static Tensor apply(Tape tape, Tensor x, Tensor w, boolean inputFirst, Tensor xa, Tensor a, Tensor b,
+            double s) {
+        long in = x.size(-1);
+        long out = inputFirst ? w.size(1) : w.size(0);
+        long r = a.size(0);
+        if ((inputFirst ? w.size(0) : w.size(1)) != in || a.size(1) != in || b.size(0) != out || b.size(1) != r
+                || !Arrays.equals(x.shape(), xa.shape())) {
+            throw new IllegalArgumentException("low-rank linear: shapes do not fit: x " + Arrays.toString(x.shape())
+                    + ", W " + Arrays.toString(w.shape()) + ", A " + Arrays.toString(a.shape()) + ", B "
+                    + Arrays.toString(b.shape()));
+        }
+        long n = x.length() / in;
+        INDArray x2 = Views.reshape(Views.dense(tape, x.value()), n, in);
+        INDArray xa2 = xa == x ? x2 : Views.reshape(Views.dense(tape, xa.value()), n, in);
+        INDArray wv = Views.dense(tape, w.value());
+        INDArray av = Views.dense(tape, a.value());
+        INDArray bv = Views.dense(tape, b.value());
+        long[] outShape = x.shape().clone();
+        outShape[outShape.length - 1] = out;
+        INDArray y = tape.allocate(x.dtype(), outShape);
+        INDArray y2 = Views.reshape(y, n, out);
+        INDArray u = tape.allocate(x.dtype(), n, r);
+        Profile.gemm(x2, wv, y2, false, !inputFirst, 1.0, 0.0);
+        Profile.gemm(xa2, av, u, false, true, 1.0, 0.0);
+        Profile.gemm(u, bv, y2, false, true, s, 1.0);
+        return tape.record(y, g -> {
+            INDArray g2 = Views.reshape(Views.dense(tape, g), n, out);
+            if (w.requiresGrad()) {
+                if (inputFirst) {
+                    Profile.gemm(x2, g2, tape.gradFor(w), true, false, 1.0, 1.0);
+                } else {
+                    Profile.gemm(g2, x2, tape.gradFor(w), true, false, 1.0, 1.0);
+                }
+            }
+            if (x.requiresGrad()) {
+                Profile.gemm(g2, wv, Views.reshape(tape.gradFor(x), n, in), false, inputFirst, 1.0, 1.0);
+            }
+            if (b.requiresGrad()) {
+                Profile.gemm(g2, u, tape.gradFor(b), true, false, s, 1.0);
+            }
+            if (a.requiresGrad() || xa.requiresGrad()) {
+                INDArray gb = tape.allocate(x.dtype(), n, r);
+                Profile.gemm(g2, bv, gb, false, false, 1.0, 0.0);
+                if (a.requiresGrad()) {
+                    Profile.gemm(gb, xa2, tape.gradFor(a), true, false, s, 1.0);
+                }
+                if (xa.requiresGrad()) {
+                    Profile.gemm(gb, av, Views.reshape(tape.gradFor(xa), n, in), false, false, s, 1.0);
+                }
+            }
+        }, x, w, xa, a, b);
+    }
+}
