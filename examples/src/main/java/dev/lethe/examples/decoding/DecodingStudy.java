@@ -32,7 +32,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * rendered as sentences ("Hey Jude was performed by The Beatles."), fits APD's ALM' over the family on the same
  * sentences, and compares greedy (every size), top-p sampling, contrastive decoding (largest vs smallest) and APD
  * (largest + ALM') on factual accuracy (the share of fact prompts whose continuation starts with the right object),
- * and on FactualityPrompt prompts on distinct-1/2, repetition (seq-rep-4) and tokens/s. FactualityPrompt's own NLI
+ * and on FactualityPrompt prompts (48 tokens each, EOS ignored so every row is as long) on distinct-1/2, repetition
+ * (seq-rep-4) and tokens/s. Fact continuations get 24 tokens (the 512-token tokenizer spends several per word). FactualityPrompt's own NLI
  * and named-entity metrics need Wikipedia and a RoBERTa NLI model, which are not available here.
  */
 public final class DecodingStudy {
@@ -49,13 +50,13 @@ public final class DecodingStudy {
                         int fpPrompts, int factTokens, int fpTokens, long seed) {
         /**
          * Four sizes of two layers (d 32, 48, 64, 96), 1,000 steps each at lr 3e-3 (about 30 epochs of the 505 fact
-         * sentences), ALM' 300 steps, every fact, 100 FactualityPrompt prompts.
+         * sentences), ALM' 300 steps, every fact (24 new tokens), 100 FactualityPrompt prompts (48 new tokens).
          */
         public static Setup defaults() {
             return new Setup(new int[] {32, 48, 64, 96}, new int[] {2, 2, 2, 2}, List.of("lr=3e-3", "epochs=1000",
                     "max_steps=1000", "batch_size=16", "max_length=48", "schedule=cosine", "warmup_epochs=0",
                     "clip_norm=1.0", "weight_decay=0", "seed=1234"), new AlmFit.Settings(10, 300, 4, 32, 1e-3, 100, 0),
-                    0, 100, 8, 32, 7);
+                    0, 100, 24, 48, 7);
         }
     }
 
@@ -106,7 +107,10 @@ public final class DecodingStudy {
                 + " \"bos_token_id\": 1, \"eos_token_id\": 2, \"pad_token_id\": 0, \"initializer_range\": 0.02}";
     }
 
-    /** Runs the whole study in {@code work} (models are trained anew) and returns the rows of the table. */
+    /**
+     * Runs the whole study in {@code work} and returns the rows of the table; a family model whose folder holds the
+     * stamp of the same config, settings and facts is reused, ALM' is always fitted anew.
+     */
     public static List<Row> run(Path mquake, Path factualityPrompt, Path tokenizerFile, Path work, Setup setup,
                                 PrintStream log) throws IOException {
         List<Fact> facts = facts(mquake);
@@ -121,12 +125,21 @@ public final class DecodingStudy {
         try (Tokenizer tok = Tokenizers.load(tokenizerFile)) {
             for (int i = 0; i < setup.hidden().length; i++) {
                 Path dir = work.resolve("family-d" + setup.hidden()[i]);
+                String config = config(setup.hidden()[i], setup.layers()[i]);
+                String stamp = config + "\n" + setup.training() + "\n" + facts.size() + " facts\n";
+                Path stampFile = dir.resolve(STAMP);
+                if (Files.isRegularFile(stampFile) && Files.readString(stampFile).equals(stamp)) {
+                    family.add(CausalLM.load(dir));
+                    log.printf("  using the trained family-d%d in %s%n", setup.hidden()[i], dir);
+                    continue;
+                }
                 long t0 = System.nanoTime();
-                CausalLM m = CausalLM.randomInit(ModelConfig.parse(config(setup.hidden()[i], setup.layers()[i]),
-                        "decoding study family"), 1234, 0.02, DataType.FLOAT);
+                CausalLM m = CausalLM.randomInit(ModelConfig.parse(config, "decoding study family"), 1234, 0.02,
+                        DataType.FLOAT);
                 FinetuneJob.run(new FinetuneJob.Inputs(m, tok, corpus, FinetuneJob.defaults().with(setup.training()),
                         dir, false, null));
                 Files.copy(tokenizerFile, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+                Files.writeString(stampFile, stamp);
                 family.add(CausalLM.load(dir));
                 log.printf(Locale.ROOT, "  trained family-d%d (%d params) on %d fact sentences in %.0f s%n",
                         setup.hidden()[i], m.parameterCount(), facts.size(), (System.nanoTime() - t0) / 1e9);
@@ -175,6 +188,9 @@ public final class DecodingStudy {
 
     static final int BATCH = 16;
 
+    /** What trained a family model (config, settings, number of facts): a folder with the same stamp is reused. */
+    static final String STAMP = "study-stamp.txt";
+
     /** Factual accuracy on the facts, then distinct-n, repetition and tokens/s on the FactualityPrompt prompts. */
     static Row evaluate(String name, CausalLM model, Tokenizer tok, List<Fact> facts, List<String> fp, Setup setup,
                         Function<Integer, GenerationConfig> config, PrintStream log) {
@@ -195,7 +211,7 @@ public final class DecodingStudy {
         long t0 = System.nanoTime();
         for (int at = 0; at < fp.size(); at += BATCH) {
             for (Generation g : gen.generateText(fp.subList(at, Math.min(fp.size(), at + BATCH)),
-                    config.apply(setup.fpTokens()))) {
+                    config.apply(setup.fpTokens()).withEosIds())) {
                 texts.add(g.text());
                 tokens += g.ids().length;
             }
