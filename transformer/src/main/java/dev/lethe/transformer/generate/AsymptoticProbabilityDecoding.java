@@ -1,6 +1,10 @@
 package dev.lethe.transformer.generate;
 
 import dev.lethe.transformer.model.CausalLM;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.PriorityQueue;
 
 /**
  * APD decoding (asymptotic probability decoding, arXiv 2411.01610; algorithms.md sec. 7.2): the generating LLM is
@@ -57,18 +61,48 @@ public final class AsymptoticProbabilityDecoding implements LogitsProcessor {
         }
     }
 
-    /** The APD scores of one row from the LLM's logits and ALM's log-probabilities. */
+    /**
+     * The APD scores of one row from the LLM's logits and ALM's log-probabilities. The kept set is the LLM's top-k (ties
+     * with the k-th logit kept, as {@link TopK}) intersected with its nucleus: in decreasing order of probability a token
+     * is kept while the mass of the tokens before it is below p (the most probable always): {@link TopP}'s set up to
+     * rounding at the boundary.
+     * Only the top-k candidates are sorted, so a step costs O(V log k) rather than a sort of the vocabulary.
+     */
     public static double[] scores(double[] llmLogits, double[] almLogProbs, double topP, int topK, double temperature) {
         double[] logP = Sampling.logSoftmax(llmLogits);
-        double[] kept = logP.clone();
-        new TopK(topK).process(null, new double[][] {kept});
-        double[] nucleus = logP.clone();
-        new TopP(topP).process(null, new double[][] {nucleus});
+        double kth = kthLargest(logP, Math.min(topK, logP.length));
+        List<Integer> candidates = new ArrayList<>();
+        for (int w = 0; w < logP.length; w++) {
+            if (logP[w] >= kth) {
+                candidates.add(w);
+            }
+        }
+        // decreasing probability; among ties the higher id first, as TopP's stable ascending sort leaves them
+        candidates.sort((a, b) -> logP[a] == logP[b] ? Integer.compare(b, a) : Double.compare(logP[b], logP[a]));
         double[] out = new double[logP.length];
-        for (int w = 0; w < out.length; w++) {
-            boolean keep = kept[w] != Double.NEGATIVE_INFINITY && nucleus[w] != Double.NEGATIVE_INFINITY;
-            out[w] = keep ? logP[w] - temperature * almLogProbs[w] : Double.NEGATIVE_INFINITY;
+        Arrays.fill(out, Double.NEGATIVE_INFINITY);
+        double before = 0;
+        for (int w : candidates) {
+            if (before >= topP) {
+                break;
+            }
+            out[w] = logP[w] - temperature * almLogProbs[w];
+            before += Math.exp(logP[w]);
         }
         return out;
+    }
+
+    /** The k-th largest value of {@code x} (a min-heap of the k largest). */
+    static double kthLargest(double[] x, int k) {
+        PriorityQueue<Double> heap = new PriorityQueue<>(k);
+        for (double v : x) {
+            if (heap.size() < k) {
+                heap.add(v);
+            } else if (v > heap.peek()) {
+                heap.poll();
+                heap.add(v);
+            }
+        }
+        return heap.peek();
     }
 }

@@ -87,6 +87,28 @@ class DecodingScoresTest {
     }
 
     @Test
+    void apdKeepsTheTopKAndTopPProcessorsSetWithTies() {
+        java.util.Random r = new java.util.Random(3);
+        for (int row = 0; row < 300; row++) {
+            double[] logits = new double[40];
+            for (int w = 0; w < logits.length; w++) {
+                logits[w] = Math.round(r.nextGaussian() * 4) / 2.0; // many ties
+            }
+            double p = 0.2 + 0.7 * r.nextDouble();
+            int k = 1 + r.nextInt(12);
+            double[] viaProcessors = logits.clone();
+            new TopK(k).process(null, new double[][] {viaProcessors});
+            double[] nucleus = logits.clone();
+            new TopP(p).process(null, new double[][] {nucleus});
+            double[] got = AsymptoticProbabilityDecoding.scores(logits, new double[40], p, k, 1.0);
+            for (int w = 0; w < logits.length; w++) {
+                boolean want = viaProcessors[w] != NEG && nucleus[w] != NEG;
+                assertThat(got[w] != NEG).as("row " + row + " token " + w).isEqualTo(want);
+            }
+        }
+    }
+
+    @Test
     void alphaOutsideTheUnitIntervalIsAClearError() {
         double[] x = {0, 1};
         for (double bad : new double[] {0, -0.1, 1.5, Double.NaN}) {
