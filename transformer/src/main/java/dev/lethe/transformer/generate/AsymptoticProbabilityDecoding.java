@@ -4,7 +4,6 @@ import dev.lethe.transformer.model.CausalLM;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.PriorityQueue;
 
 /**
  * APD decoding (asymptotic probability decoding, arXiv 2411.01610; algorithms.md sec. 7.2): the generating LLM is
@@ -92,17 +91,20 @@ public final class AsymptoticProbabilityDecoding implements LogitsProcessor {
         return out;
     }
 
-    /** The k-th largest value of {@code x} (a min-heap of the k largest). */
+    /** The k-th largest value of {@code x}: the k largest kept in a sorted array (most rows cost one compare each). */
     static double kthLargest(double[] x, int k) {
-        PriorityQueue<Double> heap = new PriorityQueue<>(k);
+        double[] top = new double[k]; // descending
+        Arrays.fill(top, Double.NEGATIVE_INFINITY);
         for (double v : x) {
-            if (heap.size() < k) {
-                heap.add(v);
-            } else if (v > heap.peek()) {
-                heap.poll();
-                heap.add(v);
+            if (v > top[k - 1]) {
+                int i = k - 1;
+                while (i > 0 && top[i - 1] < v) {
+                    top[i] = top[i - 1];
+                    i--;
+                }
+                top[i] = v;
             }
         }
-        return heap.peek();
+        return top[k - 1];
     }
 }
