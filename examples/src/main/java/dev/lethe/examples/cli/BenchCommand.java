@@ -1,5 +1,6 @@
 package dev.lethe.examples.cli;
 
+import dev.lethe.examples.bench.DecodeSpeedBench;
 import dev.lethe.examples.bench.GenerateBench;
 import dev.lethe.examples.bench.ScaleBench;
 import dev.lethe.examples.bench.TrainBench;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Speed benchmarks matching shared/bench/torch_baseline.py (one JSON line each).",
         subcommands = {BenchCommand.Train.class, BenchCommand.Generate.class, BenchCommand.Scale.class,
-                KernelsCommand.class})
+                KernelsCommand.class, BenchCommand.Decode.class})
 public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -93,6 +94,33 @@ public final class BenchCommand implements Callable<Integer> {
             GenerateBench.Result r = GenerateBench.run(workload, model, prompt, newTokens, repeats);
             PrintWriter out = spec.commandLine().getOut();
             out.println(r.toJson());
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code lethe bench decode}. */
+    @Command(name = "decode", mixinStandardHelpOptions = true,
+            description = "Tokens/s of greedy vs contrastive decoding vs APD on llama-34m with a 4.6x smaller second"
+                    + " model (batch 1, prompt 32, 128 new tokens).")
+    public static final class Decode implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--new-tokens", description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
+        int newTokens = 128;
+
+        @Option(names = "--repeats", description = "Timed runs after one warm-up; the best is kept (default: ${DEFAULT-VALUE}).")
+        int repeats = 2;
+
+        @Override
+        public Integer call() throws Exception {
+            CausalLM model = GenerateBench.model("llama-34m");
+            CausalLM small = DecodeSpeedBench.smallModel();
+            PrintWriter out = spec.commandLine().getOut();
+            for (DecodeSpeedBench.Row r : DecodeSpeedBench.run(model, small, 32, newTokens, repeats)) {
+                out.println(r.toJson(model.parameterCount(), small.parameterCount()));
+            }
             out.flush();
             return 0;
         }

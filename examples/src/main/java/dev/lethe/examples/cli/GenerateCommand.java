@@ -2,6 +2,9 @@ package dev.lethe.examples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lethe.transformer.generate.AsymptoticProbabilityDecoding;
+import dev.lethe.transformer.generate.ContrastiveDecoding;
+import dev.lethe.transformer.generate.Decoding;
 import dev.lethe.transformer.generate.Generation;
 import dev.lethe.transformer.generate.GenerationConfig;
 import dev.lethe.transformer.generate.Generator;
@@ -28,12 +31,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lethe generate --model DIR [--prompt TEXT | --prompt-ids 1,2,3] --max-new-tokens N [--greedy]
- * [--temperature T --top-k K --top-p P --seed S] [--stop STR]... [--json]}: decodes a continuation with
- * {@link Generator} (KV cache) and prints its text, or with {@code --json} one line
+ * [--temperature T --top-k K --top-p P --seed S] [--stop STR]... [--json] [--decoding greedy|sample|cd|apd [--amateur
+ * DIR] [--alpha A] [--amateur-temperature T] [--alm DIR]]}: decodes a continuation with {@link Generator} (KV cache)
+ * and prints its text, or with {@code --json} one line
  * {@code {"prompt_ids":[...],"ids":[...],"text":...,"finish_reason":...}}. DIR is a Hugging Face model folder or a
  * llama2.c {@code .bin} checkpoint; the tokenizer comes from {@code --tokenizer} or else the model folder (a
  * {@code --prompt} text is encoded with its special tokens, e.g. BOS). Decoding is greedy unless a sampling option is
- * given; sampling without {@code --seed} draws a seed and reports it in the JSON.
+ * given; sampling without {@code --seed} draws a seed and reports it in the JSON. {@code --decoding cd} contrasts the
+ * model with {@code --amateur} ({@link ContrastiveDecoding}; argmax unless a sampling option is given), {@code
+ * --decoding apd} with ALM' from {@code --alm} ({@link AsymptoticProbabilityDecoding}; sampled, as in the paper,
+ * unless {@code --greedy}).
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate a continuation of a prompt with a model (greedy or sampled).")
@@ -89,9 +96,40 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON line with prompt ids, ids, text and finish reason.")
     boolean json;
 
+    @Option(names = "--decoding", paramLabel = "METHOD", description = "greedy, sample, cd (contrastive decoding"
+            + " against --amateur) or apd (asymptotic probability decoding with --alm); default: greedy unless a"
+            + " sampling option is given.")
+    String decoding;
+
+    @Option(names = "--amateur", paramLabel = "DIR", description = "The small model of --decoding cd (same vocabulary).")
+    Path amateur;
+
+    @Option(names = "--alpha", paramLabel = "A", description = "CD plausibility threshold in (0, 1] (default 0.1).")
+    Double alpha;
+
+    @Option(names = "--amateur-temperature", paramLabel = "T",
+            description = "CD weight of the amateur's log-probability (default 0.5).")
+    Double amateurTemperature;
+
+    @Option(names = "--alm", paramLabel = "DIR", description = "ALM' of --decoding apd (./lethe apd fit trains one).")
+    Path alm;
+
     @Override
     public Integer call() throws IOException {
         boolean samplingOption = temperature != null || topK != null || topP != null || seed != null;
+        Decoding.Method method = decoding == null ? null : Decoding.method(decoding);
+        if (method == Decoding.Method.GREEDY && samplingOption) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--decoding greedy cannot be combined with --temperature, --top-k, --top-p or --seed");
+        }
+        if ((amateur != null || alpha != null || amateurTemperature != null) && method != Decoding.Method.CD
+                || alm != null && method != Decoding.Method.APD) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--amateur, --alpha and"
+                    + " --amateur-temperature go with --decoding cd, --alm with --decoding apd");
+        }
+        if (method == Decoding.Method.SAMPLE || method == Decoding.Method.APD && !greedy) {
+            samplingOption = true;
+        }
         if (greedy && samplingOption) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--greedy cannot be combined with --temperature, --top-k, --top-p or --seed");
@@ -111,6 +149,18 @@ public final class GenerateCommand implements Callable<Integer> {
                         topK == null ? 0 : topK, topP == null ? 1.0 : topP, usedSeed)
                 : GenerationConfig.greedy(maxNewTokens);
         cfg = cfg.withStopStrings(stops.toArray(new String[0]));
+        if (method != null) {
+            Decoding d = Decoding.of(method);
+            d = new Decoding(method, alpha == null ? d.alpha() : alpha,
+                    amateurTemperature == null ? d.amateurTemperature() : amateurTemperature, d.cdTopK(), d.apdTopP(),
+                    d.apdTopK(), d.apdTemperature());
+            Path second = method == Decoding.Method.CD ? amateur : alm;
+            if (second != null && !Files.isDirectory(second)) {
+                throw new IllegalArgumentException(second + ": no such model folder (" + (method == Decoding.Method.CD
+                        ? "--amateur" : "--alm; train ALM' with ./lethe apd fit") + ")");
+            }
+            cfg = cfg.withProcessors(d.processors(lm, second == null ? null : CausalLM.load(second)));
+        }
         try (Tokenizer tok = openTokenizer(bin)) {
             if (tok == null && (prompt.text != null || !stops.isEmpty())) {
                 throw new IllegalArgumentException("no tokenizer found for " + model + "; --prompt and --stop need one:"

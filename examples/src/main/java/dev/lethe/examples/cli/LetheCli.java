@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
             TokenizeCommand.class,
             CheckCommand.class,
             GenerateCommand.class,
+            ApdCommand.class,
             EvalCommand.class,
             ScoreCommand.class,
             TofuAggregateCommand.class,

@@ -2,6 +2,7 @@ package dev.lethe.examples.cli;
 
 import dev.lethe.examples.demo.Demo;
 import dev.lethe.examples.demo.Study;
+import dev.lethe.examples.decoding.DecodingStudy;
 import dev.lethe.examples.lume.LumeStudy;
 import dev.lethe.unlearn.recipe.Recipe;
 import dev.lethe.unlearn.recipe.Recipes;
@@ -36,11 +37,12 @@ public final class StudyCommand implements Callable<Integer> {
     Path cache;
 
     /** The benchmarks {@code --benchmark} accepts. */
-    static final List<String> BENCHMARKS = List.of("tofu", "lume", "all");
+    static final List<String> BENCHMARKS = List.of("tofu", "lume", "all", "decoding");
 
     @Option(names = "--benchmark", defaultValue = "tofu", description = "tofu (the demo's TOFU authors, table in"
             + " OUT/results.md), lume (a LUME / SemEval-2025 Task 4 subset with the SemEval metrics, table in"
-            + " OUT/lume/results.md) or all (both; default: ${DEFAULT-VALUE}).")
+            + " OUT/lume/results.md), all (both) or decoding (greedy, top-p, CD and APD on a family Lethe trains on"
+            + " MQuAKE-hard facts, table in OUT/decoding/results.md; default: ${DEFAULT-VALUE}).")
     String benchmark;
 
     @Option(names = "--recipes", split = ",", description = "Recipes to run (default: all).")
@@ -67,6 +69,10 @@ public final class StudyCommand implements Callable<Integer> {
         Path home = Path.of(System.getProperty("lethe.home", "."));
         Path cacheDir = cache != null ? cache : home.resolve(".lethe").resolve("demo");
         PrintStream log = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+        if (benchmark.equals("decoding")) {
+            decoding(home, log);
+            return 0;
+        }
         List<String> names = recipeNames();
         if (!benchmark.equals("lume")) {
             tofu(home, cacheDir, names, log);
@@ -75,6 +81,28 @@ public final class StudyCommand implements Callable<Integer> {
             lume(cacheDir, names, log, LumeStudy.DEFAULT);
         }
         return 0;
+    }
+
+    /** The decoding study (see {@link DecodingStudy}) with the shared data next to the Lethe folder. */
+    private void decoding(Path home, PrintStream log) throws Exception {
+        Path shared = home.toAbsolutePath().getParent().resolve("shared").resolve("data");
+        Path mquake = shared.resolve("mquake").resolve("MQuAKE-hard.json");
+        Path fp = shared.resolve("factualityprompt").resolve("fever_factual_1000.jsonl");
+        for (Path p : List.of(mquake, fp)) {
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException(p + ": missing; the decoding study reads MQuAKE-hard and"
+                        + " FactualityPrompt from the shared/data folder next to the Lethe folder");
+            }
+        }
+        Path dir = out.resolve("decoding");
+        List<DecodingStudy.Row> rows = DecodingStudy.run(mquake, fp,
+                home.resolve("demo").resolve("models").resolve("target").resolve("tokenizer.json"), dir,
+                DecodingStudy.Setup.defaults(), log);
+        String table = DecodingStudy.table(rows);
+        Files.writeString(dir.resolve("results.md"), table);
+        log.println();
+        log.println(table);
+        log.println("table: " + dir.resolve("results.md").toAbsolutePath());
     }
 
     /** The recipes to run, each checked to exist. */

@@ -147,7 +147,7 @@ public final class Generator {
                 for (int i = 0; i < b; i++) {
                     sofar[i] = Arrays.copyOf(tokens[i], used[i]);
                 }
-                DecodingStep ctx = new DecodingStep(step, sofar, input, finished.clone());
+                DecodingStep ctx = new DecodingStep(step, sofar, input, finished.clone(), cache.capacity());
                 for (LogitsProcessor p : chain) {
                     p.process(ctx, logits);
                 }
@@ -203,7 +203,7 @@ public final class Generator {
     }
 
     /** Copies logits[:, T-1, :] of a [B, T, V] array into {@code rows}. */
-    private static void lastPosition(INDArray out, double[][] rows) {
+    static void lastPosition(INDArray out, double[][] rows) {
         long[] stride = out.stride();
         long t = out.size(1) - 1;
         int v = (int) out.size(2);

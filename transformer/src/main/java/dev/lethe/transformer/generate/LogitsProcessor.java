@@ -5,8 +5,10 @@ package dev.lethe.transformer.generate;
  * as Hugging Face's {@code LogitsProcessor}: it rewrites {@code logits} [B][V] in place (a row per sequence of the
  * batch, finished rows included) and may read the step's context (the tokens so far, the model input of this step).
  * Masking a token means setting its logit to {@link Double#NEGATIVE_INFINITY}. {@link Temperature}, {@link TopK} and
- * {@link TopP} are processors; later stages (contrastive decoding, APD) implement the same interface and are passed in
- * {@link GenerationConfig#processors()}, which run before the sampling warpers.
+ * {@link TopP} are processors; {@link ContrastiveDecoding} and {@link AsymptoticProbabilityDecoding} implement the same
+ * interface and are passed in {@link GenerationConfig#processors()}, which run before the sampling warpers. A processor
+ * that keeps state across steps (those two hold a second model's KV cache) serves one generate call: make one per
+ * request ({@link Decoding#processors} does).
  */
 @FunctionalInterface
 public interface LogitsProcessor {

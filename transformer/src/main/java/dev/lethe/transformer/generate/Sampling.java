@@ -47,6 +47,27 @@ public final class Sampling {
         return p;
     }
 
+    /** log_softmax(scores) in double precision (max-shifted); -inf scores stay -inf. */
+    public static double[] logSoftmax(double[] scores) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double s : scores) {
+            max = Math.max(max, s);
+        }
+        if (max == Double.NEGATIVE_INFINITY || Double.isNaN(max)) {
+            throw new IllegalStateException("no token is left to choose from: every logit is masked or NaN");
+        }
+        double sum = 0;
+        for (double s : scores) {
+            sum += Math.exp(s - max);
+        }
+        double lse = max + Math.log(sum);
+        double[] out = new double[scores.length];
+        for (int j = 0; j < scores.length; j++) {
+            out[j] = scores[j] - lse;
+        }
+        return out;
+    }
+
     /** A token drawn from softmax(scores). */
     public static int sample(double[] scores, SplittableRandom random) {
         double[] p = softmax(scores);

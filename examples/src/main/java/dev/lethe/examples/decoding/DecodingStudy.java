@@ -1,0 +1,237 @@
+package dev.lethe.examples.decoding;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lethe.transformer.config.ModelConfig;
+import dev.lethe.transformer.generate.Decoding;
+import dev.lethe.transformer.generate.Generation;
+import dev.lethe.transformer.generate.GenerationConfig;
+import dev.lethe.transformer.generate.Generator;
+import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.tokenizer.Tokenizer;
+import dev.lethe.transformer.tokenizer.Tokenizers;
+import dev.lethe.unlearn.apd.AlmFit;
+import dev.lethe.unlearn.data.QaRecord;
+import dev.lethe.unlearn.job.FinetuneJob;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The decoding study: Lethe trains a family of four small Llamas (d 32 to 96) on the true facts of MQuAKE-hard
+ * rendered as sentences ("Hey Jude was performed by The Beatles."), fits APD's ALM' over the family on the same
+ * sentences, and compares greedy (every size), top-p sampling, contrastive decoding (largest vs smallest) and APD
+ * (largest + ALM') on factual accuracy (the share of fact prompts whose continuation starts with the right object),
+ * and on FactualityPrompt prompts (48 tokens each, EOS ignored so every row is as long) on distinct-1/2, repetition
+ * (seq-rep-4) and tokens/s. Fact continuations get 24 tokens (the 512-token tokenizer spends several per word). FactualityPrompt's own NLI
+ * and named-entity metrics need Wikipedia and a RoBERTa NLI model, which are not available here.
+ */
+public final class DecodingStudy {
+
+    /** One fact: the cloze prompt and its object. */
+    public record Fact(String prompt, String answer) {
+        String sentence() {
+            return prompt + " " + answer + ".";
+        }
+    }
+
+    /** What the study runs. */
+    public record Setup(int[] hidden, int[] layers, List<String> training, AlmFit.Settings apd, int factLimit,
+                        int fpPrompts, int factTokens, int fpTokens, long seed) {
+        /**
+         * Four sizes of two layers (d 32, 48, 64, 96), 1,000 steps each at lr 3e-3 (about 30 epochs of the 505 fact
+         * sentences), ALM' 300 steps, every fact (24 new tokens), 100 FactualityPrompt prompts (48 new tokens).
+         */
+        public static Setup defaults() {
+            return new Setup(new int[] {32, 48, 64, 96}, new int[] {2, 2, 2, 2}, List.of("lr=3e-3", "epochs=1000",
+                    "max_steps=1000", "batch_size=16", "max_length=48", "schedule=cosine", "warmup_epochs=0",
+                    "clip_norm=1.0", "weight_decay=0", "seed=1234"), new AlmFit.Settings(10, 300, 4, 32, 1e-3, 100, 0),
+                    0, 100, 24, 48, 7);
+        }
+    }
+
+    /** One row of the table. */
+    public record Row(String method, double factualAccuracy, double distinct1, double distinct2, double repetition,
+                      double tokensPerSecond) {
+    }
+
+    private DecodingStudy() {
+    }
+
+    /** The true single-hop facts of MQuAKE-hard, one per distinct cloze, in file order. */
+    public static List<Fact> facts(Path mquake) throws IOException {
+        Map<String, Fact> byPrompt = new LinkedHashMap<>();
+        for (JsonNode c : new ObjectMapper().readTree(mquake.toFile())) {
+            for (JsonNode h : c.path("single_hops")) {
+                String cloze = h.path("cloze").asText().strip();
+                String answer = h.path("answer").asText().strip();
+                if (!cloze.isEmpty() && !answer.isEmpty()) {
+                    byPrompt.putIfAbsent(cloze, new Fact(cloze, answer));
+                }
+            }
+        }
+        if (byPrompt.isEmpty()) {
+            throw new IllegalArgumentException(mquake + ": no single_hops with cloze and answer; expected MQuAKE-hard"
+                    + ".json");
+        }
+        return new ArrayList<>(byPrompt.values());
+    }
+
+    /** The prompts of a FactualityPrompt JSONL file ("prompt" field), at most {@code limit}. */
+    public static List<String> factualityPrompts(Path jsonl, int limit) throws IOException {
+        ObjectMapper om = new ObjectMapper();
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+            if (!line.isBlank() && out.size() < limit) {
+                out.add(om.readTree(line).path("prompt").asText());
+            }
+        }
+        return out;
+    }
+
+    static String config(int hidden, int layers) {
+        return "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", \"vocab_size\": 512,"
+                + " \"hidden_size\": " + hidden + ", \"intermediate_size\": " + 3 * hidden + ", \"num_hidden_layers\": "
+                + layers + ", \"num_attention_heads\": 4, \"num_key_value_heads\": 4, \"max_position_embeddings\": 256,"
+                + " \"rms_norm_eps\": 1e-05, \"rope_theta\": 10000.0, \"tie_word_embeddings\": true,"
+                + " \"bos_token_id\": 1, \"eos_token_id\": 2, \"pad_token_id\": 0, \"initializer_range\": 0.02}";
+    }
+
+    /**
+     * Runs the whole study in {@code work} and returns the rows of the table; a family model whose folder holds the
+     * stamp of the same config, settings and facts is reused, ALM' is always fitted anew.
+     */
+    public static List<Row> run(Path mquake, Path factualityPrompt, Path tokenizerFile, Path work, Setup setup,
+                                PrintStream log) throws IOException {
+        List<Fact> facts = facts(mquake);
+        if (setup.factLimit() > 0 && facts.size() > setup.factLimit()) {
+            facts = facts.subList(0, setup.factLimit());
+        }
+        List<QaRecord> corpus = facts.stream().map(f -> QaRecord.of("", f.sentence())).toList();
+        Files.createDirectories(work);
+        Path corpusFile = work.resolve("facts.txt");
+        Files.write(corpusFile, facts.stream().map(Fact::sentence).toList(), StandardCharsets.UTF_8);
+        List<CausalLM> family = new ArrayList<>();
+        try (Tokenizer tok = Tokenizers.load(tokenizerFile)) {
+            for (int i = 0; i < setup.hidden().length; i++) {
+                Path dir = work.resolve("family-d" + setup.hidden()[i]);
+                String config = config(setup.hidden()[i], setup.layers()[i]);
+                String stamp = config + "\n" + setup.training() + "\n" + facts.size() + " facts\n";
+                Path stampFile = dir.resolve(STAMP);
+                if (Files.isRegularFile(stampFile) && Files.readString(stampFile).equals(stamp)) {
+                    family.add(CausalLM.load(dir));
+                    log.printf("  using the trained family-d%d in %s%n", setup.hidden()[i], dir);
+                    continue;
+                }
+                long t0 = System.nanoTime();
+                CausalLM m = CausalLM.randomInit(ModelConfig.parse(config, "decoding study family"), 1234, 0.02,
+                        DataType.FLOAT);
+                FinetuneJob.run(new FinetuneJob.Inputs(m, tok, corpus, FinetuneJob.defaults().with(setup.training()),
+                        dir, false, null));
+                Files.copy(tokenizerFile, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+                Files.writeString(stampFile, stamp);
+                family.add(CausalLM.load(dir));
+                log.printf(Locale.ROOT, "  trained family-d%d (%d params) on %d fact sentences in %.0f s%n",
+                        setup.hidden()[i], m.parameterCount(), facts.size(), (System.nanoTime() - t0) / 1e9);
+            }
+            int[] tokens = encode(tok, facts.stream().map(Fact::sentence).toList());
+            long t0 = System.nanoTime();
+            AlmFit.Result alm = AlmFit.fit(family, tokens, setup.apd(), line -> log.println("  " + line));
+            Path almDir = work.resolve("alm");
+            alm.alm().save(almDir);
+            Files.copy(tokenizerFile, almDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+            log.printf(Locale.ROOT, "  fitted ALM' in %.0f s (loss %.4f -> %.4f)%n", (System.nanoTime() - t0) / 1e9,
+                    alm.losses().get(0), alm.losses().get(alm.losses().size() - 1));
+
+            List<String> fp = factualityPrompts(factualityPrompt, setup.fpPrompts());
+            CausalLM largest = family.get(family.size() - 1);
+            CausalLM smallest = family.get(0);
+            List<Row> rows = new ArrayList<>();
+            for (CausalLM m : family) {
+                rows.add(evaluate("greedy d" + m.config().hiddenSize(), m, tok, facts, fp, setup,
+                        n -> GenerationConfig.greedy(n), log));
+            }
+            rows.add(evaluate("top-p 0.9 (largest)", largest, tok, facts, fp, setup,
+                    n -> GenerationConfig.sampling(n, 1.0, 0, 0.9, setup.seed()), log));
+            Decoding cd = Decoding.of(Decoding.Method.CD);
+            rows.add(evaluate("CD greedy (largest vs smallest, alpha 0.1, tau 0.5)", largest, tok, facts, fp, setup,
+                    n -> GenerationConfig.greedy(n).withProcessors(cd.processors(largest, smallest)), log));
+            Decoding apd = Decoding.of(Decoding.Method.APD);
+            rows.add(evaluate("APD sampled (largest + ALM', p 0.6, k 20, T 1)", largest, tok, facts, fp, setup,
+                    n -> GenerationConfig.sampling(n, 1.0, 0, 1.0, setup.seed())
+                            .withProcessors(apd.processors(largest, alm.alm())), log));
+            rows.add(evaluate("APD greedy (largest + ALM')", largest, tok, facts, fp, setup,
+                    n -> GenerationConfig.greedy(n).withProcessors(apd.processors(largest, alm.alm())), log));
+            return rows;
+        }
+    }
+
+    static int[] encode(Tokenizer tok, List<String> docs) {
+        List<Integer> all = new ArrayList<>();
+        for (String d : docs) {
+            for (int id : tok.encode(d, true)) {
+                all.add(id);
+            }
+        }
+        return all.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    static final int BATCH = 16;
+
+    /** What trained a family model (config, settings, number of facts): a folder with the same stamp is reused. */
+    static final String STAMP = "study-stamp.txt";
+
+    /** Factual accuracy on the facts, then distinct-n, repetition and tokens/s on the FactualityPrompt prompts. */
+    static Row evaluate(String name, CausalLM model, Tokenizer tok, List<Fact> facts, List<String> fp, Setup setup,
+                        Function<Integer, GenerationConfig> config, PrintStream log) {
+        Generator gen = new Generator(model, tok);
+        int correct = 0;
+        for (int at = 0; at < facts.size(); at += BATCH) {
+            List<Fact> part = facts.subList(at, Math.min(facts.size(), at + BATCH));
+            List<Generation> out = gen.generateText(part.stream().map(Fact::prompt).toList(),
+                    config.apply(setup.factTokens()));
+            for (int i = 0; i < part.size(); i++) {
+                if (out.get(i).text().strip().startsWith(part.get(i).answer())) {
+                    correct++;
+                }
+            }
+        }
+        List<String> texts = new ArrayList<>();
+        long tokens = 0;
+        long t0 = System.nanoTime();
+        for (int at = 0; at < fp.size(); at += BATCH) {
+            for (Generation g : gen.generateText(fp.subList(at, Math.min(fp.size(), at + BATCH)),
+                    config.apply(setup.fpTokens()).withEosIds())) {
+                texts.add(g.text());
+                tokens += g.ids().length;
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Row row = new Row(name, (double) correct / facts.size(), TextDiversity.distinct(texts, 1),
+                TextDiversity.distinct(texts, 2), TextDiversity.seqRepetition(texts, 4), tokens / seconds);
+        log.printf(Locale.ROOT, "  %s: factual accuracy %.3f, %d FactualityPrompt tokens in %.1f s%n", name,
+                row.factualAccuracy(), tokens, seconds);
+        return row;
+    }
+
+    /** The table of docs/results.md. */
+    public static String table(List<Row> rows) {
+        StringBuilder sb = new StringBuilder("| decoding | factual accuracy | distinct-1 | distinct-2 | seq-rep-4 |"
+                + " tokens/s |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.0f |%n", r.method(),
+                    r.factualAccuracy(), r.distinct1(), r.distinct2(), r.repetition(), r.tokensPerSecond()));
+        }
+        return sb.toString();
+    }
+}
