@@ -8,12 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Forget, retain (and other) examples drawn in step: an epoch is one pass over the primary set ("forget", or "train"
  * when fine-tuning) in a seeded shuffled order; micro-batch i pairs the primary set's i-th batch with the i-th batch
  * of every other set, which cycles when it is smaller or larger (its own shuffle per epoch). A pure function of
- * (epoch, index), so a resumed run sees exactly the batches an uninterrupted one would.
+ * (epoch, index), so a resumed run sees exactly the batches an uninterrupted one would. Sets named {@code aligned}
+ * have the primary set's size and are drawn in its order, so that row i of both is one pair (AltPO's alternate and
+ * original answers to the same question).
  */
 public final class PairedBatchSource implements BatchSource<StepBatches> {
     private final String primary;
@@ -21,8 +24,20 @@ public final class PairedBatchSource implements BatchSource<StepBatches> {
     private final int batchSize;
     private final int padId;
     private final long seed;
+    private final Set<String> aligned;
 
     public PairedBatchSource(String primary, Map<String, List<Example>> sets, int batchSize, int padId, long seed) {
+        this(primary, sets, Set.of(), batchSize, padId, seed);
+    }
+
+    public PairedBatchSource(String primary, Map<String, List<Example>> sets, Set<String> aligned, int batchSize,
+            int padId, long seed) {
+        for (String a : aligned) {
+            if (!sets.containsKey(a) || sets.get(a).size() != sets.get(primary).size()) {
+                throw new IllegalArgumentException("the '" + a + "' set must have as many examples as the '" + primary
+                        + "' set to be paired with it row by row");
+            }
+        }
         if (!sets.containsKey(primary) || sets.get(primary).isEmpty()) {
             throw new IllegalArgumentException("the '" + primary + "' set is empty");
         }
@@ -36,6 +51,7 @@ public final class PairedBatchSource implements BatchSource<StepBatches> {
         this.batchSize = batchSize;
         this.padId = padId;
         this.seed = seed;
+        this.aligned = Set.copyOf(aligned);
     }
 
     @Override
@@ -65,11 +81,11 @@ public final class PairedBatchSource implements BatchSource<StepBatches> {
         int primarySize = sets.get(primary).size();
         for (Map.Entry<String, List<Example>> e : sets.entrySet()) {
             List<Example> all = e.getValue();
-            boolean isPrimary = e.getKey().equals(primary);
+            boolean isPrimary = e.getKey().equals(primary) || aligned.contains(e.getKey());
             // the other sets cycle: their position continues across epochs of the primary set
             long start = isPrimary ? index * batchSize : (epoch * batchesPerEpoch() + index) * batchSize;
             long cycle = isPrimary ? 0 : start / all.size();
-            int[] ord = order(e.getKey(), isPrimary ? epoch : cycle);
+            int[] ord = isPrimary ? order(primary, epoch) : order(e.getKey(), cycle);
             int count = isPrimary ? (int) Math.min(batchSize, primarySize - start) : batchSize;
             List<Example> picked = new ArrayList<>(count);
             for (int k = 0; k < count; k++) {

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -33,8 +34,14 @@ import java.util.function.Consumer;
 public final class TrainingRun {
     /** What a run needs besides settings. */
     public record Spec(CausalLM model, CausalLM reference, Map<String, Objective> objectives, UpdateRule rule,
-                       String primarySet, Map<String, List<Example>> sets, int padId, Path workDir,
-                       boolean progressBar, Consumer<Map<String, Object>> listener) {
+                       String primarySet, Map<String, List<Example>> sets, Set<String> alignedSets, int padId,
+                       Path workDir, boolean progressBar, Consumer<Map<String, Object>> listener) {
+        /** A run whose other sets are drawn independently of the primary one. */
+        public Spec(CausalLM model, CausalLM reference, Map<String, Objective> objectives, UpdateRule rule,
+                String primarySet, Map<String, List<Example>> sets, int padId, Path workDir, boolean progressBar,
+                Consumer<Map<String, Object>> listener) {
+            this(model, reference, objectives, rule, primarySet, sets, Set.of(), padId, workDir, progressBar, listener);
+        }
     }
 
     /** The last metrics line and the number of optimizer steps. */
@@ -66,8 +73,8 @@ public final class TrainingRun {
     }
 
     private static Outcome train(Spec spec, Settings s, List<Tensor> trainable) throws IOException {
-        PairedBatchSource source = new PairedBatchSource(spec.primarySet(), spec.sets(), s.integer("batch_size"),
-                spec.padId(), s.integer("seed"));
+        PairedBatchSource source = new PairedBatchSource(spec.primarySet(), spec.sets(), spec.alignedSets(),
+                s.integer("batch_size"), spec.padId(), s.integer("seed"));
         int accum = s.integer("grad_accum");
         long stepsPerEpoch = Math.max(1, source.batchesPerEpoch() / accum);
         long total = stepsPerEpoch * s.integer("epochs");

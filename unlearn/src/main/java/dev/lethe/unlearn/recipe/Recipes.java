@@ -3,6 +3,7 @@ package dev.lethe.unlearn.recipe;
 import dev.lethe.optim.rule.Bilevel;
 import dev.lethe.optim.rule.CurvatureRegularization;
 import dev.lethe.optim.rule.GradNormPenalty;
+import dev.lethe.optim.rule.Gru;
 import dev.lethe.optim.rule.PrimalDual;
 import dev.lethe.optim.rule.RandomizedSmoothing;
 import dev.lethe.optim.rule.Sam;
@@ -107,6 +108,26 @@ public final class Recipes {
         add("su-npo", "arXiv 2506.00876", "NPO + retain NLL on the critical forget tokens only (SU-Ngram masks)",
                 ordered("beta", "0.1", "gamma", "1", "alpha", "1", "su", "ngram"),
                 (s, c) -> withRetain(new Npo(s.number("beta")), new RetainNll(), s));
+        add("gru", "arXiv 2503.09117", "forget gradient (GA or NPO) with its conflict with a moving average of the"
+                + " retain gradient projected out", ordered("forget_loss", "ga", "beta", "0.1", "gamma_gru", "0.8"),
+                (s, c) -> new Plan(objectives(forgetLoss(s), new RetainNll()), new Gru(s.number("gamma_gru")),
+                        s.string("trainable"), false));
+        add("altpo", "arXiv 2409.13474", "DPO preferring the model's own alternate answers over the forget answers"
+                + " + retain NLL", ordered("beta", "0.1", "gamma", "1", "alpha", "1", "alternates", "generate",
+                        "alt_per_question", "5", "alt_max_new_tokens", "64", "alt_prompt", "instruct",
+                        "alt_temperature", "1"), (s, c) -> {
+                    Plan p = withRetain(new Dpo(s.number("beta"), false, "alternate", "forget"), new RetainNll(), s);
+                    return new Plan(p.objectives(), p.rule(), p.trainable(), false, true, null);
+                });
+        add("undo", "arXiv 2506.06278", "unlearn (NPO + retain NLL), noise the weights, distill the unlearned model's"
+                + " outputs into the noised copy on retain data", ordered("beta", "0.1", "gamma", "1", "alpha", "1",
+                        "noise_alpha", "0.5", "noise_beta", "0.1", "distill_steps", "50", "distill_lr", "1e-4"),
+                (s, c) -> {
+                    Plan p = withRetain(new Npo(s.number("beta")), new RetainNll(), s);
+                    return new Plan(p.objectives(), p.rule(), p.trainable(), false, false, new Plan.NoiseAndDistill(
+                            s.number("noise_alpha"), s.number("noise_beta"), s.integer("distill_steps"),
+                            s.number("distill_lr")));
+                });
     }
 
     private Recipes() {
@@ -156,6 +177,15 @@ public final class Recipes {
 
     private static Plan wrapNpo(Settings s, UpdateRule rule) {
         return new Plan(objectives(new Npo(s.number("beta")), new RetainNll()), rule, s.string("trainable"), false);
+    }
+
+    private static Objective forgetLoss(Settings s) {
+        return switch (s.string("forget_loss")) {
+            case "ga" -> new GradientAscent();
+            case "npo" -> new Npo(s.number("beta"));
+            default -> throw new IllegalArgumentException("setting 'forget_loss' must be ga or npo, got '"
+                    + s.string("forget_loss") + "'");
+        };
     }
 
     private static Plan rmu(Settings s, ModelConfig c) {

@@ -1,0 +1,108 @@
+"""Independent PyTorch reference values for the methods of algorithms.md 5.13 and 5.15 (issue 21).
+
+Reuses the float64 GPT-2/Llama code of make_objective_fixtures.py (same fixtures, same 0.98 x reference model) and
+writes <model>_methods.safetensors with its own batches (forget, retain, alternate: right-padded, prompt tokens
+labelled -100) and, for a subset of parameters (float32):
+  gru.d1.<param>, gru.d2.<param>  GRU (arXiv 2503.09117) directions of two consecutive steps, forget = gradient ascent,
+                                   retain = NLL (its first row repeats the forget one), gamma 0.8, every parameter trainable, theta_1 = theta_0 - 0.05 d1;
+                                   gru.proj1/gru.proj2 say whether the projection was active
+  altpo.loss / altpo.grad.<param>  AltPO (arXiv 2409.13474): -(2/beta) mean log sigmoid(beta (D(alternate) - D(forget)))
+                                   + NLL(retain), beta 0.1, D = policy minus reference sequence log-probability
+  distill.loss / distill.grad.*    UNDO's distillation (arXiv 2506.06278): sum_v p_T (log p_T - log p_S) averaged over
+                                   every non-pad position of the retain batch, teacher = the reference model
+
+Run with Debian's python3-torch:  /usr/bin/python3 make_method_fixtures.py ../../../shared OUT_DIR
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+
+from make_objective_fixtures import GRAD_PARAMS, SHARED, Model, Scores, make_batch, st
+
+OUT = sys.argv[2]
+LR = 0.05
+
+
+def flat_grad(model, loss):
+    for t in model.p.values():
+        t.grad = None
+    loss.backward()
+    return {k: (t.grad.clone() if t.grad is not None else torch.zeros_like(t)) for k, t in model.p.items()}
+
+
+def dot(a, b):
+    return sum((a[k] * b[k]).sum() for k in a)
+
+
+def gru_directions(model, batches, gamma):
+    ema = None
+    out, proj = [], []
+    for step in range(2):
+        gf = flat_grad(model, -Scores(model, batches["forget"]).nll())
+        gr = flat_grad(model, Scores(model, batches["retain"]).nll())
+        ema = {k: gamma * gr[k] for k in gr} if ema is None else {k: gamma * gr[k] + (1 - gamma) * ema[k] for k in gr}
+        c = dot(gf, ema)
+        d = {k: gf[k] - (c / dot(ema, ema)) * ema[k] for k in gf} if c < 0 else gf
+        out.append(d)
+        proj.append(1.0 if c < 0 else 0.0)
+        with torch.no_grad():
+            for k, t in model.p.items():
+                t -= LR * d[k]
+    return out, proj
+
+
+def altpo(model, ref, batches, beta):
+    a, f = Scores(model, batches["alternate"]), Scores(model, batches["forget"])
+    with torch.no_grad():
+        ra, rf = Scores(ref, batches["alternate"]), Scores(ref, batches["forget"])
+    margin = (a.seq() - ra.seq()) - (f.seq() - rf.seq())
+    return -(2 / beta) * torch.nn.functional.logsigmoid(beta * margin).mean() + Scores(model, batches["retain"]).nll()
+
+
+def distill(model, ref, batch):
+    mask = batch["attention_mask"].bool()
+    ls = torch.log_softmax(model.forward(batch["input_ids"], batch["attention_mask"])[0], -1)
+    with torch.no_grad():
+        lt = torch.log_softmax(ref.forward(batch["input_ids"], batch["attention_mask"])[0], -1)
+    kl = (lt.exp() * (lt - ls)).sum(-1)
+    return kl[mask].sum() / mask.sum()
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for name in ("gpt2", "llama"):
+        d = os.path.join(SHARED, "fixtures", "hf", name)
+        model, ref = Model(d), Model(d, scale=0.98)
+        V = model.c["vocab_size"]
+        g = torch.Generator().manual_seed(21)
+        batches = {
+            "forget": make_batch(g, V, 2, 10, 3, 3),
+            "retain": make_batch(g, V, 2, 12, 4, 2),
+            "alternate": make_batch(g, V, 2, 9, 3, 2),
+        }
+        # retain row 0 starts with forget row 0, so that the GA and NLL gradients conflict and GRU projects
+        r = batches["retain"]
+        r["input_ids"][0, :10] = batches["forget"]["input_ids"][0]
+        r["labels"][0, 4:] = r["input_ids"][0, 4:]
+        out = {}
+        for bn, b in batches.items():
+            for k, v in b.items():
+                out[bn + "." + k] = v.numpy().astype(np.int64)
+        for oname, loss in (("altpo", altpo(model, ref, batches, 0.1)), ("distill", distill(model, ref, batches["retain"]))):
+            grads = flat_grad(model, loss)
+            out[oname + ".loss"] = np.array([loss.item()], dtype=np.float64)
+            for pn in GRAD_PARAMS[name]:
+                out[oname + ".grad." + pn] = grads[pn].numpy().astype(np.float32)
+            print(name, oname, "%.6f" % loss.item(), flush=True)
+        dirs, proj = gru_directions(model, batches, 0.8)  # moves the model: keep it last
+        for i, dd in enumerate(dirs):
+            out["gru.proj%d" % (i + 1)] = np.array([proj[i]], dtype=np.float64)
+            for pn in GRAD_PARAMS[name]:
+                out["gru.d%d.%s" % (i + 1, pn)] = dd[pn].numpy().astype(np.float32)
+        print(name, "gru projected", proj, flush=True)
+        st.save(out, os.path.join(OUT, name + "_methods.safetensors"))
+
+
+main()
