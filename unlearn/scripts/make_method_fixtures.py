@@ -8,6 +8,9 @@ labelled -100) and, for a subset of parameters (float32):
                                    gru.proj1/gru.proj2 say whether the projection was active
   altpo.loss / altpo.grad.<param>  AltPO (arXiv 2409.13474): -(2/beta) mean log sigmoid(beta (D(alternate) - D(forget)))
                                    + NLL(retain), beta 0.1, D = policy minus reference sequence log-probability
+  lunar.r, lunar.loss, lunar.grad.* LUNAR (arXiv 2502.07218), layer 0, c 2: r = mean last-token output of layer 0 over the
+                                   alternate rows (as reference prompts, unpadded) minus over the forget rows; loss =
+                                   MSE over non-pad forget tokens of (h_0 - h_0^ref - c r) + the same on retain with no shift
   distill.loss / distill.grad.*    UNDO's distillation (arXiv 2506.06278): sum_v p_T (log p_T - log p_S) averaged over
                                    every non-pad position of the retain batch, teacher = the reference model
 
@@ -70,6 +73,27 @@ def distill(model, ref, batch):
     return kl[mask].sum() / mask.sum()
 
 
+def last_token_mean(model, batch, layer):
+    rows = []
+    for ids, mask in zip(batch["input_ids"], batch["attention_mask"]):
+        n = int(mask.sum())
+        _, hidden = model.forward(ids[None, :n], mask[None, :n])
+        rows.append(hidden[layer + 1][0, n - 1].detach())
+    return torch.stack(rows).mean(0)
+
+
+def lunar(model, ref, batches, layer, c, r):
+    def mse(name, shift):
+        b = batches[name]
+        h = model.forward(b["input_ids"], b["attention_mask"])[1][layer + 1]
+        with torch.no_grad():
+            h0 = ref.forward(b["input_ids"], b["attention_mask"])[1][layer + 1]
+        m = b["attention_mask"].bool()
+        return ((h - h0 - shift) ** 2)[m].mean()
+
+    return mse("forget", c * r) + mse("retain", 0.0)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in ("gpt2", "llama"):
@@ -90,7 +114,10 @@ def main():
         for bn, b in batches.items():
             for k, v in b.items():
                 out[bn + "." + k] = v.numpy().astype(np.int64)
-        for oname, loss in (("altpo", altpo(model, ref, batches, 0.1)), ("distill", distill(model, ref, batches["retain"]))):
+        r = last_token_mean(model, batches["alternate"], 0) - last_token_mean(model, batches["forget"], 0)
+        out["lunar.r"] = r.numpy()
+        for oname, loss in (("altpo", altpo(model, ref, batches, 0.1)), ("distill", distill(model, ref, batches["retain"])),
+                            ("lunar", lunar(model, ref, batches, 0, 2.0, r))):
             grads = flat_grad(model, loss)
             out[oname + ".loss"] = np.array([loss.item()], dtype=np.float64)
             for pn in GRAD_PARAMS[name]:

@@ -2,15 +2,16 @@ package dev.lethe.unlearn.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lethe.transformer.generate.Generator;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
-import dev.lethe.transformer.generate.Generator;
 import dev.lethe.unlearn.data.AlternateAnswers;
 import dev.lethe.unlearn.data.Batch;
 import dev.lethe.unlearn.data.Encoder;
 import dev.lethe.unlearn.data.Example;
 import dev.lethe.unlearn.data.PromptTemplate;
 import dev.lethe.unlearn.data.QaRecord;
+import dev.lethe.unlearn.objective.Objective;
 import dev.lethe.unlearn.recipe.Plan;
 import dev.lethe.unlearn.recipe.Recipe;
 import dev.lethe.unlearn.recipe.Settings;
@@ -105,6 +106,9 @@ public final class UnlearnJob {
         }
         if (sets.containsKey("retain") && retain.isEmpty()) {
             throw new IllegalArgumentException("recipe " + in.recipe().name() + " needs a retain set; pass --retain FILE");
+        }
+        for (Objective o : plan.objectives().values()) {
+            o.prepare(new Objective.Preparation(model, in.tokenizer(), in.forget()));
         }
         CausalLM reference = plan.needsReference() ? model.frozenCopy() : null;
         Files.createDirectories(in.out());

@@ -16,6 +16,7 @@ import dev.lethe.unlearn.objective.Dpo;
 import dev.lethe.unlearn.objective.GradientAscent;
 import dev.lethe.unlearn.objective.KlToReference;
 import dev.lethe.unlearn.objective.LogitMarginFlattening;
+import dev.lethe.unlearn.objective.Lunar;
 import dev.lethe.unlearn.objective.Npo;
 import dev.lethe.unlearn.objective.Objective;
 import dev.lethe.unlearn.objective.RetainNll;
@@ -24,6 +25,7 @@ import dev.lethe.unlearn.objective.SatImp;
 import dev.lethe.unlearn.objective.SimNpo;
 import dev.lethe.unlearn.objective.Undial;
 import dev.lethe.unlearn.objective.WeightedGradientAscent;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,6 +130,9 @@ public final class Recipes {
                             s.number("noise_alpha"), s.number("noise_beta"), s.integer("distill_steps"),
                             s.number("distill_lr")));
                 });
+        add("lunar", "arXiv 2502.07218", "refit one MLP down-projection so forget activations move along a refusal"
+                + " direction and retain ones stay", ordered("layer", "auto", "coeff", "2", "reference_prompts", "",
+                        "lr", "1e-3", "trainable", "auto"), Recipes::lunar);
     }
 
     private Recipes() {
@@ -188,9 +193,32 @@ public final class Recipes {
         };
     }
 
+    /** The layer setting: "auto" is layer 7 (the RMU and LUNAR runs) or, on smaller models, the last but one. */
+    private static int layer(Settings s, ModelConfig c) {
+        return s.string("layer").equals("auto") ? Math.max(0, Math.min(7, c.numLayers() - 2)) : s.integer("layer");
+    }
+
+    private static Plan lunar(Settings s, ModelConfig c) {
+        int layer = layer(s, c);
+        if (layer < 0 || layer >= c.numLayers() - 1) {
+            throw new IllegalArgumentException("setting 'layer' must be in [0, " + (c.numLayers() - 2) + "] for this"
+                    + " model (the last layer's output is only seen after the final norm), got " + layer);
+        }
+        String ref = s.string("reference_prompts");
+        if (ref.isBlank()) {
+            throw new IllegalArgumentException("recipe lunar needs reference prompts (prompts the model refuses or"
+                    + " cannot answer): set reference_prompts=FILE (JSON Lines with a \"question\" field, or one"
+                    + " prompt per line)");
+        }
+        String trainable = s.string("trainable").equals("auto") ? "(model\\.layers\\." + layer
+                + "\\.mlp\\.down_proj|transformer\\.h\\." + layer + "\\.mlp\\.c_proj)\\.weight"
+                : s.string("trainable");
+        return new Plan(objectives(new Lunar(layer, s.number("coeff"), Path.of(ref)), null),
+                new WeightedSum(Map.of("forget", 1.0)), trainable, false);
+    }
+
     private static Plan rmu(Settings s, ModelConfig c) {
-        int layers = c.numLayers();
-        int layer = s.string("layer").equals("auto") ? Math.max(0, Math.min(7, layers - 2)) : s.integer("layer");
+        int layer = layer(s, c);
         String trainable = s.string("trainable");
         if (trainable.equals("auto")) {
             List<String> ids = new ArrayList<>();

@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The methods of issue 21 against an independent PyTorch computation (unlearn/scripts/make_method_fixtures.py,
  * float64, on the gpt2 and llama fixtures; reference model = 0.98 x the model): AltPO's loss (DPO of the alternate over
- * the forget answer + retain NLL) and UNDO's distillation, value at 1e-5 and gradients at 1e-4 relative; GRU's
+ * the forget answer + retain NLL), UNDO's distillation and LUNAR's fit (its direction r at 1e-5 first), value at 1e-5 and gradients at 1e-4 relative; GRU's
  * directions of two consecutive steps (forget = GA, retain = NLL, gamma 0.8, θ moved by 0.05·d1 in between, so the
  * moving average mixes two different retain gradients) at 1e-4 relative, with the projection active in both.
  */
@@ -83,6 +83,38 @@ class MethodParityTest {
                         want).isLessThan(1e-5);
                 assertThat(compare(r, e.getKey() + ".grad.", res.gradients()::get)).isEqualTo(5);
             }
+        }
+    }
+
+    private static List<int[]> unpadded(Batch b) {
+        List<int[]> rows = new ArrayList<>();
+        for (int i = 0; i < b.batch(); i++) {
+            int n = 0;
+            for (int j = 0; j < b.length(); j++) {
+                n += b.mask()[i * b.length() + j];
+            }
+            rows.add(java.util.Arrays.copyOfRange(b.ids(), i * b.length(), i * b.length() + n));
+        }
+        return rows;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void lunarDirectionAndFitMatchPyTorch(String model) throws Exception {
+        Setup s = setup(model);
+        try (CheckpointReader r = s.fixture()) {
+            double[] want = r.readFloat64("lunar.r").toDoubleVector();
+            double[] ours = Lunar.refusalDirection(s.model(), unpadded(s.batches().get("alternate")),
+                    unpadded(s.batches().get("forget")), 0);
+            double scale = java.util.Arrays.stream(want).map(Math::abs).max().orElseThrow();
+            for (int i = 0; i < want.length; i++) {
+                assertThat(Math.abs(ours[i] - want[i]) / scale).as("r[%d]", i).isLessThan(1e-5);
+            }
+            ObjectiveEvaluation.Result res = ObjectiveEvaluation.evaluate(new Lunar(0, 2.0, want), s.model(),
+                    s.reference(), s.batches());
+            double loss = r.readFloat64("lunar.loss").getDouble(0);
+            assertThat(Math.abs(res.loss() - loss) / loss).as("loss %s vs %s", res.loss(), loss).isLessThan(1e-5);
+            assertThat(compare(r, "lunar.grad.", res.gradients()::get)).isEqualTo(5);
         }
     }
 

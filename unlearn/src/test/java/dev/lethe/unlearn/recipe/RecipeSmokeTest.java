@@ -27,8 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * model, on which some objectives sit at their optimum already (UNDIAL's target is nearly the model's own
  * distribution when p(y) ~ 1/V), so it is first fine-tuned on the records for 24 steps to "know" them. lr is 1e-4 and
  * warm-up removed so 5 steps move the model visibly; weight averaging starts at step 2; SimNPO uses beta 0.1 (at
- * 4.5 its loss saturates near 0 on this tiny model); AltPO reads fixed alternates (the retain answers) and UNDO
- * noises with alpha 0.1 and distills for 5 steps before the measure. WGA, SatImp and CE-U descend a surrogate with stop-gradient
+ * 4.5 its loss saturates near 0 on this tiny model); AltPO reads fixed alternates (the retain answers), LUNAR takes
+ * TOFU's world facts as reference prompts, and UNDO noises with alpha 0.1 and distills for 5 steps before the
+ * measure. WGA, SatImp and CE-U descend a surrogate with stop-gradient
  * weights or targets that move with the model, so their recomputed value is not monotone (w = p^beta times log p
  * rises as p falls below 1/e); for them "the right way" is what they are for: the forget NLL goes up.
  */
@@ -87,6 +88,9 @@ class RecipeSmokeTest {
             dev.lethe.unlearn.data.AlternateAnswers.write(tmp.resolve("alternates.jsonl"), rows);
             sets.add("alternates=" + tmp.resolve("alternates.jsonl"));
         }
+        if (name.equals("lunar")) {
+            sets.add("reference_prompts=" + SharedFiles.path("data/tofu/world_facts.json"));
+        }
         if (name.equals("undo")) {
             sets.addAll(List.of("noise_alpha=0.1", "distill_steps=5"));
         }
@@ -99,6 +103,7 @@ class RecipeSmokeTest {
                 case "wga", "satimp", "ceu" -> new dev.lethe.unlearn.objective.GradientAscent();
                 default -> plan.objectives().get("forget");
             };
+            measure.prepare(new dev.lethe.unlearn.objective.Objective.Preparation(model, tok, forget));
             double before = ObjectiveEvaluation.evaluate(measure, model, frozen, full).loss();
             UnlearnJob.Result r = UnlearnJob.run(new UnlearnJob.Inputs(model, tok, forget, retain, idk, recipe, settings,
                     tmp.resolve(name), false, null));
