@@ -11,6 +11,8 @@ labelled -100) and, for a subset of parameters (float32):
   lunar.r, lunar.loss, lunar.grad.* LUNAR (arXiv 2502.07218), layer 0, c 2: r = mean last-token output of layer 0 over the
                                    alternate rows (as reference prompts, unpadded) minus over the forget rows; loss =
                                    MSE over non-pad forget tokens of (h_0 - h_0^ref - c r) + the same on retain with no shift
+  sibl_margin.loss / .grad.*       SIBL's forget loss: mean over every position of the forget batch (padding included) of
+                                   max_v z - mean_v z
   distill.loss / distill.grad.*    UNDO's distillation (arXiv 2506.06278): sum_v p_T (log p_T - log p_S) averaged over
                                    every non-pad position of the retain batch, teacher = the reference model
 
@@ -94,6 +96,12 @@ def lunar(model, ref, batches, layer, c, r):
     return mse("forget", c * r) + mse("retain", 0.0)
 
 
+def sibl_margin(model, batches):
+    b = batches["forget"]
+    z = model.forward(b["input_ids"], b["attention_mask"])[0]
+    return (z.max(-1).values - z.mean(-1)).mean()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in ("gpt2", "llama"):
@@ -117,7 +125,7 @@ def main():
         r = last_token_mean(model, batches["alternate"], 0) - last_token_mean(model, batches["forget"], 0)
         out["lunar.r"] = r.numpy()
         for oname, loss in (("altpo", altpo(model, ref, batches, 0.1)), ("distill", distill(model, ref, batches["retain"])),
-                            ("lunar", lunar(model, ref, batches, 0, 2.0, r))):
+                            ("lunar", lunar(model, ref, batches, 0, 2.0, r)), ("sibl_margin", sibl_margin(model, batches))):
             grads = flat_grad(model, loss)
             out[oname + ".loss"] = np.array([loss.item()], dtype=np.float64)
             for pn in GRAD_PARAMS[name]:

@@ -7,6 +7,7 @@ import dev.lethe.optim.rule.Gru;
 import dev.lethe.optim.rule.PrimalDual;
 import dev.lethe.optim.rule.RandomizedSmoothing;
 import dev.lethe.optim.rule.Sam;
+import dev.lethe.optim.rule.Sibl;
 import dev.lethe.optim.rule.UpdateRule;
 import dev.lethe.optim.rule.WeightAveraging;
 import dev.lethe.optim.rule.WeightedSum;
@@ -17,6 +18,7 @@ import dev.lethe.unlearn.objective.GradientAscent;
 import dev.lethe.unlearn.objective.KlToReference;
 import dev.lethe.unlearn.objective.LogitMarginFlattening;
 import dev.lethe.unlearn.objective.Lunar;
+import dev.lethe.unlearn.objective.MeanLogitMargin;
 import dev.lethe.unlearn.objective.Npo;
 import dev.lethe.unlearn.objective.Objective;
 import dev.lethe.unlearn.objective.RetainNll;
@@ -133,6 +135,15 @@ public final class Recipes {
         add("lunar", "arXiv 2502.07218", "refit one MLP down-projection so forget activations move along a refusal"
                 + " direction and retain ones stay", ordered("layer", "auto", "coeff", "2", "reference_prompts", "",
                         "lr", "1e-3", "trainable", "auto"), Recipes::lunar);
+        add("sibl", "open-unlearning PR #159 (paper not verified)", "sparse bilevel augmented Lagrangian: masked inner"
+                + " retain steps, CG implicit correction, dual ascent on the retain constraint", ordered("sparsity", "0.9",
+                        "epsilon", "0.1", "inner_steps", "10", "inner_lr", "1e-4", "rho", "1", "l1", "1e-4",
+                        "implicit", "true", "cg_iters", "10", "cg_tol", "1e-3", "fd_step", "1e-3", "lr", "1e-4",
+                        "batch_size", "2", "max_steps", "20", "warmup_epochs", "0", "schedule", "constant"),
+                (s, c) -> new Plan(objectives(new MeanLogitMargin(), new RetainNll()), new Sibl(new Sibl.Settings(
+                        s.number("sparsity"), s.number("epsilon"), s.integer("inner_steps"), s.number("inner_lr"),
+                        s.number("rho"), s.number("l1"), s.flag("implicit"), s.integer("cg_iters"), s.number("cg_tol"),
+                        s.number("fd_step"))), s.string("trainable"), false));
     }
 
     private Recipes() {

@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The methods of issue 21 against an independent PyTorch computation (unlearn/scripts/make_method_fixtures.py,
  * float64, on the gpt2 and llama fixtures; reference model = 0.98 x the model): AltPO's loss (DPO of the alternate over
- * the forget answer + retain NLL), UNDO's distillation and LUNAR's fit (its direction r at 1e-5 first), value at 1e-5 and gradients at 1e-4 relative; GRU's
+ * the forget answer + retain NLL), UNDO's distillation, SIBL's forget margin and LUNAR's fit (its direction r at 1e-5 first), value at 1e-5 and gradients at 1e-4 relative; GRU's
  * directions of two consecutive steps (forget = GA, retain = NLL, gamma 0.8, θ moved by 0.05·d1 in between, so the
  * moving average mixes two different retain gradients) at 1e-4 relative, with the projection active in both.
  */
@@ -69,12 +69,12 @@ class MethodParityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "llama"})
-    void altpoAndDistillationMatchPyTorch(String model) throws Exception {
+    void altpoDistillationAndSiblMarginMatchPyTorch(String model) throws Exception {
         Setup s = setup(model);
         try (CheckpointReader r = s.fixture()) {
             Map<String, Objective> objectives = Map.of(
                     "altpo", ObjectiveSum.of(1, new Dpo(0.1, false, "alternate", "forget"), 1, new RetainNll()),
-                    "distill", new Distillation("retain"));
+                    "distill", new Distillation("retain"), "sibl_margin", new MeanLogitMargin());
             for (Map.Entry<String, Objective> e : objectives.entrySet()) {
                 ObjectiveEvaluation.Result res = ObjectiveEvaluation.evaluate(e.getValue(), s.model(), s.reference(),
                         s.batches());

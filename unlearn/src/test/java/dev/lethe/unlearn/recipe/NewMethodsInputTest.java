@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** GRU, AltPO, UNDO and LUNAR: bad settings and missing data fail before training; their data plumbing does what it says. */
+/** GRU, AltPO, UNDO, LUNAR and SIBL: bad settings and missing data fail before training; their data plumbing does what it says. */
 class NewMethodsInputTest {
     @TempDir
     Path tmp;
@@ -44,6 +44,7 @@ class NewMethodsInputTest {
         assertThatThrownBy(() -> plan("gru", "forget_loss=kl")).hasMessageContaining("forget_loss");
         assertThatThrownBy(() -> plan("undo", "noise_alpha=1.5")).hasMessageContaining("noise_alpha");
         assertThatThrownBy(() -> plan("undo", "distill_steps=0")).hasMessageContaining("distill_steps");
+        assertThatThrownBy(() -> plan("sibl", "sparsity=1")).hasMessageContaining("sparsity");
         assertThatThrownBy(() -> plan("lunar")).hasMessageContaining("reference_prompts=FILE");
         assertThatThrownBy(() -> plan("lunar", "reference_prompts=x.txt", "layer=1")).hasMessageContaining("'layer'");
     }
