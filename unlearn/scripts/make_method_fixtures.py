@@ -13,6 +13,11 @@ labelled -100) and, for a subset of parameters (float32):
                                    MSE over non-pad forget tokens of (h_0 - h_0^ref - c r) + the same on retain with no shift
   sibl_margin.loss / .grad.*       SIBL's forget loss: mean over every position of the forget batch (padding included) of
                                    max_v z - mean_v z
+  t3.w_in, t3.w_out, t3.loss, t3.grad.w_in, t3.grad.w_out, t3.guided
+                                   T3 (arXiv 2602.10217): a guidance head c = W_out W_in h_bar (H 4, random weights) on
+                                   the running mean of the final hidden states; loss = BCE(c_t[y_{t+1}], 1 on retain / 0
+                                   on forget) over answer positions of the unpadded rows; guided = log_softmax(z)/2.5 +
+                                   1.5 log sigmoid(c) at the last position of forget row 0
   distill.loss / distill.grad.*    UNDO's distillation (arXiv 2506.06278): sum_v p_T (log p_T - log p_S) averaged over
                                    every non-pad position of the retain batch, teacher = the reference model
 
@@ -102,6 +107,41 @@ def sibl_margin(model, batches):
     return (z.max(-1).values - z.mean(-1)).mean()
 
 
+def t3(model, batches, g):
+    D, V, H = model.c.get("hidden_size", model.c.get("n_embd")), model.c["vocab_size"], 4
+    w_in = ((torch.rand(H, D, generator=g) * 2 - 1) / D ** 0.5).requires_grad_(True)
+    w_out = ((torch.rand(V, H, generator=g) * 2 - 1) / H ** 0.5).requires_grad_(True)
+
+    def running_means(ids):
+        _, hidden = model.forward(ids[None], torch.ones(1, len(ids), dtype=torch.long))
+        h = hidden[-1][0].detach()
+        return h.cumsum(0) / torch.arange(1, len(ids) + 1, dtype=torch.float64)[:, None]
+
+    feats, ys, labels = [], [], []
+    for name, label in (("forget", 0.0), ("retain", 1.0)):
+        b = batches[name]
+        for ids, mask, lab in zip(b["input_ids"], b["attention_mask"], b["labels"]):
+            n, p = int(mask.sum()), int((lab == -100).long().cumprod(0).sum())
+            hb = running_means(ids[:n])
+            for t in range(max(0, p - 1), n - 1):
+                feats.append(hb[t])
+                ys.append(int(ids[t + 1]))
+                labels.append(label)
+    c = (torch.stack(feats) @ w_in.T @ w_out.T)[torch.arange(len(ys)), torch.tensor(ys)]
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(c, torch.tensor(labels))
+    loss.backward()
+    b = batches["forget"]
+    n = int(b["attention_mask"][0].sum())
+    ids = b["input_ids"][0, :n]
+    z = model.forward(ids[None], torch.ones(1, n, dtype=torch.long))[0][0, -1].detach()
+    with torch.no_grad():
+        cl = w_out @ (w_in @ running_means(ids)[-1])
+        guided = torch.log_softmax(z, -1) / 2.5 + 1.5 * torch.nn.functional.logsigmoid(cl)
+    return {"t3.w_in": w_in.detach().numpy(), "t3.w_out": w_out.detach().numpy(),
+            "t3.loss": np.array([loss.item()]), "t3.grad.w_in": w_in.grad.numpy(), "t3.grad.w_out": w_out.grad.numpy(),
+            "t3.guided": guided.numpy()}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in ("gpt2", "llama"):
@@ -131,6 +171,8 @@ def main():
             for pn in GRAD_PARAMS[name]:
                 out[oname + ".grad." + pn] = grads[pn].numpy().astype(np.float32)
             print(name, oname, "%.6f" % loss.item(), flush=True)
+        out.update(t3(model, batches, g))
+        print(name, "t3 loss %.6f" % out["t3.loss"][0], flush=True)
         dirs, proj = gru_directions(model, batches, 0.8)  # moves the model: keep it last
         for i, dd in enumerate(dirs):
             out["gru.proj%d" % (i + 1)] = np.array([proj[i]], dtype=np.float64)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.BufferPool;
 import dev.lethe.engine.ParameterSet;
+import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.engine.testing.SharedFiles;
 import dev.lethe.optim.Rng;
@@ -11,11 +12,18 @@ import dev.lethe.optim.rule.Direction;
 import dev.lethe.optim.rule.Gru;
 import dev.lethe.optim.rule.StepContext;
 import dev.lethe.optim.rule.TapeOracle;
+import dev.lethe.transformer.generate.DecodingStep;
+import dev.lethe.transformer.generate.GuidanceHead;
+import dev.lethe.transformer.generate.TemperThenTilt;
 import dev.lethe.transformer.io.CheckpointReader;
 import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.model.TokenBatch;
 import dev.lethe.unlearn.data.Batch;
+import dev.lethe.unlearn.data.Example;
+import dev.lethe.unlearn.job.GuidanceHeadTraining;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,13 +31,15 @@ import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The methods of issue 21 against an independent PyTorch computation (unlearn/scripts/make_method_fixtures.py,
  * float64, on the gpt2 and llama fixtures; reference model = 0.98 x the model): AltPO's loss (DPO of the alternate over
  * the forget answer + retain NLL), UNDO's distillation, SIBL's forget margin and LUNAR's fit (its direction r at 1e-5 first), value at 1e-5 and gradients at 1e-4 relative; GRU's
  * directions of two consecutive steps (forget = GA, retain = NLL, gamma 0.8, θ moved by 0.05·d1 in between, so the
- * moving average mixes two different retain gradients) at 1e-4 relative, with the projection active in both.
+ * moving average mixes two different retain gradients) at 1e-4 relative, with the projection active in both; T3's head loss and closed-form gradient (1e-5 / 1e-4) and the
+ * tempered-and-tilted next-token scores of the logits processor (1e-5).
  */
 class MethodParityTest {
     private static final String[] BATCHES = {"forget", "retain", "alternate"};
@@ -93,7 +103,7 @@ class MethodParityTest {
             for (int j = 0; j < b.length(); j++) {
                 n += b.mask()[i * b.length() + j];
             }
-            rows.add(java.util.Arrays.copyOfRange(b.ids(), i * b.length(), i * b.length() + n));
+            rows.add(Arrays.copyOfRange(b.ids(), i * b.length(), i * b.length() + n));
         }
         return rows;
     }
@@ -106,16 +116,71 @@ class MethodParityTest {
             double[] want = r.readFloat64("lunar.r").toDoubleVector();
             double[] ours = Lunar.refusalDirection(s.model(), unpadded(s.batches().get("alternate")),
                     unpadded(s.batches().get("forget")), 0);
-            double scale = java.util.Arrays.stream(want).map(Math::abs).max().orElseThrow();
-            for (int i = 0; i < want.length; i++) {
-                assertThat(Math.abs(ours[i] - want[i]) / scale).as("r[%d]", i).isLessThan(1e-5);
-            }
+            assertClose(ours, want, 1e-5, "r");
             ObjectiveEvaluation.Result res = ObjectiveEvaluation.evaluate(new Lunar(0, 2.0, want), s.model(),
                     s.reference(), s.batches());
             double loss = r.readFloat64("lunar.loss").getDouble(0);
             assertThat(Math.abs(res.loss() - loss) / loss).as("loss %s vs %s", res.loss(), loss).isLessThan(1e-5);
             assertThat(compare(r, "lunar.grad.", res.gradients()::get)).isEqualTo(5);
         }
+    }
+
+    /** The unpadded rows of a batch as examples (prompt = the leading tokens labelled -100). */
+    private static List<Example> examples(Batch b) {
+        List<Example> out = new ArrayList<>();
+        List<int[]> rows = unpadded(b);
+        for (int i = 0; i < rows.size(); i++) {
+            int p = 0;
+            while (b.labels()[i * b.length() + p] == Batch.IGNORE) {
+                p++;
+            }
+            int[] ids = rows.get(i);
+            out.add(new Example(Arrays.copyOfRange(ids, 0, p), Arrays.copyOfRange(ids, p, ids.length)));
+        }
+        return out;
+    }
+
+    private static void assertClose(double[] ours, double[] want, double tol, String what) {
+        double scale = Arrays.stream(want).map(Math::abs).max().orElseThrow();
+        for (int i = 0; i < want.length; i++) {
+            assertThat(Math.abs(ours[i] - want[i]) / scale).as("%s[%d]", what, i).isLessThan(tol);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void t3HeadLossGradientAndGuidedLogitsMatchPyTorch(String model) throws Exception {
+        Setup s = setup(model);
+        try (CheckpointReader r = s.fixture()) {
+            INDArray wIn = r.readFloat64("t3.w_in");
+            INDArray wOut = r.readFloat64("t3.w_out");
+            GuidanceHead head = new GuidanceHead((int) wIn.size(0), (int) wIn.size(1), (int) wOut.size(0),
+                    wIn.reshape(wIn.length()).toDoubleVector(), wOut.reshape(wOut.length()).toDoubleVector());
+            GuidanceHeadTraining.Features f = GuidanceHeadTraining.features(s.model(),
+                    examples(s.batches().get("forget")), examples(s.batches().get("retain")));
+            GuidanceHeadTraining.LossAndGradient lg = GuidanceHeadTraining.lossAndGradient(head, f);
+            double want = r.readFloat64("t3.loss").getDouble(0);
+            assertThat(Math.abs(lg.loss() - want) / want).as("loss %s vs %s", lg.loss(), want).isLessThan(1e-5);
+            assertClose(lg.wIn(), flat(r.readFloat64("t3.grad.w_in")), 1e-4, "grad w_in");
+            assertClose(lg.wOut(), flat(r.readFloat64("t3.grad.w_out")), 1e-4, "grad w_out");
+            int[] prompt = unpadded(s.batches().get("forget")).get(0);
+            double[][] logits = new double[1][];
+            try (Tape tape = Tape.inference(new BufferPool())) {
+                int[] mask = new int[prompt.length];
+                Arrays.fill(mask, 1);
+                INDArray z = s.model().forward(tape, new TokenBatch(prompt, 1, prompt.length, mask, null)).logits()
+                        .value();
+                logits[0] = z.get(NDArrayIndex.point(0), NDArrayIndex.point(prompt.length - 1), NDArrayIndex.all())
+                        .dup().toDoubleVector();
+            }
+            new TemperThenTilt(s.model(), head, 2.5, 1.5).process(new DecodingStep(0, new int[][] {prompt}, null,
+                    new boolean[] {false}), logits);
+            assertClose(logits[0], flat(r.readFloat64("t3.guided")), 1e-5, "guided logits");
+        }
+    }
+
+    private static double[] flat(INDArray a) {
+        return a.reshape(a.length()).toDoubleVector();
     }
 
     @ParameterizedTest
