@@ -28,10 +28,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * distribution when p(y) ~ 1/V), so it is first fine-tuned on the records for 24 steps to "know" them. lr is 1e-4 and
  * warm-up removed so 5 steps move the model visibly; weight averaging starts at step 2; SimNPO uses beta 0.1 (at
  * 4.5 its loss saturates near 0 on this tiny model); AltPO reads fixed alternates (the retain answers), LUNAR takes
- * TOFU's world facts as reference prompts, and UNDO noises with alpha 0.1 and distills for 5 steps before the
- * measure. WGA, SatImp and CE-U descend a surrogate with stop-gradient
- * weights or targets that move with the model, so their recomputed value is not monotone (w = p^beta times log p
- * rises as p falls below 1/e); for them "the right way" is what they are for: the forget NLL goes up.
+ * TOFU's world facts as reference prompts, UNDO noises with alpha 0.1 and distills for 5 steps before the
+ * measure, and SIBL takes 2 inner steps and 3 CG iterations per step. WGA, SatImp and CE-U descend a surrogate
+ * with stop-gradient weights or targets that move with the model, so their recomputed value is not monotone
+ * (w = p^beta times log p rises as p falls below 1/e); for them "the right way" is what they are for: the forget NLL
+ * goes up.
  */
 class RecipeSmokeTest {
     @TempDir
@@ -90,6 +91,9 @@ class RecipeSmokeTest {
         }
         if (name.equals("lunar")) {
             sets.add("reference_prompts=" + SharedFiles.path("data/tofu/world_facts.json"));
+        }
+        if (name.equals("sibl")) {
+            sets.addAll(List.of("inner_steps=2", "cg_iters=3"));
         }
         if (name.equals("undo")) {
             sets.addAll(List.of("noise_alpha=0.1", "distill_steps=5"));
