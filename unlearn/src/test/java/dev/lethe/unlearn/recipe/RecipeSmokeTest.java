@@ -28,9 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * distribution when p(y) ~ 1/V), so it is first fine-tuned on the records for 24 steps to "know" them. lr is 1e-4 and
  * warm-up removed so 5 steps move the model visibly; weight averaging starts at step 2; SimNPO uses beta 0.1 (at
  * 4.5 its loss saturates near 0 on this tiny model); AltPO reads fixed alternates (the retain answers), LUNAR takes
- * TOFU's world facts as reference prompts, UNDO noises with alpha 0.1 and distills for 5 steps before the
- * measure, and SIBL takes 2 inner steps and 3 CG iterations per step. WGA, SatImp and CE-U descend a surrogate
- * with stop-gradient weights or targets that move with the model, so their recomputed value is not monotone
+ * 16 of TOFU's world-facts questions as reference prompts, UNDO noises with alpha 0.1 and distills for 5 steps
+ * before the measure, and SIBL takes 2 inner steps and 3 CG iterations per step. WGA, SatImp and CE-U descend a
+ * surrogate with stop-gradient weights or targets that move with the model, so their recomputed value is not monotone
  * (w = p^beta times log p rises as p falls below 1/e); for them "the right way" is what they are for: the forget NLL
  * goes up.
  */
@@ -80,7 +80,7 @@ class RecipeSmokeTest {
         if (name.equals("npo-wa")) {
             sets.addAll(List.of("wa_start=2", "wa_every=1"));
         }
-        if (name.equals("altpo")) { // fixed alternates (the retain answers), so that the measured DPO sees the same pairs
+        if (name.equals("altpo")) { // fixed alternates (the retain answers): the measured DPO sees the same pairs
             List<dev.lethe.unlearn.data.AlternateAnswers.Row> rows = new java.util.ArrayList<>();
             for (int i = 0; i < forget.size(); i++) {
                 rows.add(new dev.lethe.unlearn.data.AlternateAnswers.Row(forget.get(i).question(),
@@ -90,7 +90,10 @@ class RecipeSmokeTest {
             sets.add("alternates=" + tmp.resolve("alternates.jsonl"));
         }
         if (name.equals("lunar")) {
-            sets.add("reference_prompts=" + SharedFiles.path("data/tofu/world_facts.json"));
+            List<String> prompts = QaRecord.read(SharedFiles.path("data/tofu/world_facts.json")).stream().limit(16)
+                    .map(QaRecord::question).toList();
+            Files.write(tmp.resolve("reference.txt"), prompts);
+            sets.add("reference_prompts=" + tmp.resolve("reference.txt"));
         }
         if (name.equals("sibl")) {
             sets.addAll(List.of("inner_steps=2", "cg_iters=3"));
