@@ -5,7 +5,9 @@ code; the logits are checked against the fixture's transformers logits before an
 batches (forget, retain, chosen, rejected: right-padded, prompt tokens labelled -100), a frozen reference model whose
 weights are 0.98 x the model's, and evaluates every objective of algorithms.md section 5 with autograd. It writes
 <model>_objectives.safetensors holding the batches (forget.input_ids, ...), the RMU direction (rmu.u), and for every
-objective <name>.loss and <name>.grad.<param> for a subset of parameters (float32).
+objective <name>.loss and <name>.grad.<param> for a subset of parameters (float32). The variants that options select
+(DPO's paper scale, UNDIAL's all-positions average and logit-margin flattening's unshifted mask, as open-unlearning's
+code has them) go to <model>_objective_variants.safetensors, with the same batches.
 Parameters that keep values away from 0 on a random model: SimNPO beta 0.1 delta 2, WGA beta 0.3, SatImp beta1 0.2
 beta2 1, RMU layer 0, c 6.5, alpha 100.
 
@@ -168,6 +170,26 @@ def objectives(model, ref, batches, u):
         ce = -(q * torch.log_softmax(f.z, -1)).sum(-1)
         return ce[f.keep].mean()
 
+    def undial_official(beta):
+        # open-unlearning: every position averaged; a -100 label indexes vocabulary slot V - 100 (Python indexing)
+        zr = R["forget"].z
+        V = zr.shape[-1]
+        t = torch.where(f.target < 0, f.target + V, f.target)
+        q = torch.softmax(zr - beta * torch.nn.functional.one_hot(t, V), -1)
+        return (-(q * torch.log_softmax(f.z, -1)).sum(-1)).mean()
+
+    def dpo_paper(beta):
+        c, rj = S["chosen"], S["rejected"]
+        dw = c.seq() - R["chosen"].seq()
+        dl = rj.seq() - R["rejected"].seq()
+        return -torch.nn.functional.logsigmoid(beta * (dw - dl)).mean()
+
+    def margin_official():
+        # open-unlearning's mask: labels != -100 at the same (unshifted) position
+        m = f.z.max(-1).values - f.z.mean(-1)
+        k = (f.labels[:, :-1] != -100).double()
+        return (k * m ** 2).sum() / k.sum()
+
     def ceu(ignore_first):
         zd = f.z.detach().clone()
         zd.scatter_(-1, f.target.clamp(min=0)[..., None], float("-inf"))
@@ -207,7 +229,13 @@ def objectives(model, ref, batches, u):
         "ceu": ceu(1),
         "logit_margin": margin(),
         "rmu": rmu(0, 6.5, 100.0),
+        "dpo_paper": dpo_paper(0.1),
+        "undial_official": undial_official(10.0),
+        "logit_margin_official": margin_official(),
     }
+
+
+VARIANTS = ("dpo_paper", "undial_official", "logit_margin_official")
 
 
 GRAD_PARAMS = {
@@ -246,17 +274,20 @@ def main():
         for bn, b in batches.items():
             for k, v in b.items():
                 out[bn + "." + k] = v.numpy().astype(np.int64)
+        variants = {k: v for k, v in out.items() if k != "rmu.u"}
         losses = objectives(model, ref, batches, u)
         for oname, loss in losses.items():
+            dest = variants if oname in VARIANTS else out
             for t in model.p.values():
                 t.grad = None
             loss.backward(retain_graph=True)
-            out[oname + ".loss"] = np.array([loss.item()], dtype=np.float64)
+            dest[oname + ".loss"] = np.array([loss.item()], dtype=np.float64)
             for pn in GRAD_PARAMS[name]:
                 gr = model.p[pn].grad
-                out[oname + ".grad." + pn] = (gr if gr is not None else torch.zeros_like(model.p[pn])).numpy().astype(np.float32)
+                dest[oname + ".grad." + pn] = (gr if gr is not None else torch.zeros_like(model.p[pn])).numpy().astype(np.float32)
             print(name, oname, "%.6f" % loss.item(), flush=True)
         st.save(out, os.path.join(OUT, name + "_objectives.safetensors"))
+        st.save(variants, os.path.join(OUT, name + "_objective_variants.safetensors"))
         print("logit check", name, err, "wrote", name + "_objectives.safetensors", flush=True)
 
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.ParameterSet;
 import dev.lethe.engine.kernel.Par;
-import dev.lethe.optim.checkpoint.SafeTensors;
+import dev.lethe.engine.testing.StoredTensors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -178,9 +178,9 @@ class AdamWStagedTest {
     @Test
     void stagedUpdateEqualsPlainLoopOnWholeLlamaFixture() throws IOException {
         java.nio.file.Path dir = dev.lethe.engine.testing.SharedFiles.path("fixtures/hf/llama");
-        Map<String, INDArray> init = SafeTensors.read(dir.resolve("model.safetensors")).tensors();
+        Map<String, INDArray> init = StoredTensors.read(dir.resolve("model.safetensors"));
         Map<String, INDArray> grad = new LinkedHashMap<>();
-        SafeTensors.read(dir.resolve("reference.safetensors"), n -> n.startsWith("grad.")).tensors()
+        StoredTensors.read(dir.resolve("reference.safetensors"), n -> n.startsWith("grad."))
                 .forEach((k, a) -> grad.put(k.substring("grad.".length()), a));
         Map<String, INDArray> refParams = copy(init);
         PlainAdamW ref = new PlainAdamW(1e-2, 0.9, 0.95, 1e-8, 0.1);

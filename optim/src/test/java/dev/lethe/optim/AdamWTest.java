@@ -3,7 +3,7 @@ package dev.lethe.optim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.ParameterSet;
-import dev.lethe.optim.checkpoint.SafeTensors;
+import dev.lethe.engine.testing.StoredTensors;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -57,16 +57,16 @@ class AdamWTest {
     @Test
     void reproducesTorchAdamWStepOnFixtureSubset() throws IOException, URISyntaxException {
         Path file = Path.of(getClass().getResource("/llama_adamw1_subset.safetensors").toURI());
-        Map<String, INDArray> all = SafeTensors.read(file).tensors();
+        Map<String, INDArray> all = StoredTensors.read(file);
         checkFixture(section(all, "init."), section(all, "grad."), section(all, "adamw1."));
     }
 
     @Test
     void reproducesTorchAdamWStepOnWholeLlamaFixture() throws IOException {
         Path dir = dev.lethe.engine.testing.SharedFiles.path("fixtures/hf/llama");
-        Map<String, INDArray> init = SafeTensors.read(dir.resolve("model.safetensors")).tensors();
-        Map<String, INDArray> ref = SafeTensors.read(dir.resolve("reference.safetensors"),
-                n -> n.startsWith("grad.") || n.startsWith("adamw1.")).tensors();
+        Map<String, INDArray> init = StoredTensors.read(dir.resolve("model.safetensors"));
+        Map<String, INDArray> ref = StoredTensors.read(dir.resolve("reference.safetensors"),
+                n -> n.startsWith("grad.") || n.startsWith("adamw1."));
         checkFixture(init, section(ref, "grad."), section(ref, "adamw1."));
     }
 

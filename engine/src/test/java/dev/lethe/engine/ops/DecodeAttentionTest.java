@@ -1,5 +1,6 @@
 package dev.lethe.engine.ops;
 
+import dev.lethe.engine.testing.Exact;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.Tape;
@@ -62,7 +63,7 @@ class DecodeAttentionTest {
                         double err = serial.castTo(DataType.DOUBLE).sub(want.castTo(DataType.DOUBLE)).amaxNumber()
                                 .doubleValue();
                         assertThat(err).as("hkv %d causal %s", hkv, causal).isLessThan(1e-6);
-                        assertThat(split.equals(serial)).isTrue();
+                        Exact.assertBitIdentical("split", serial, split);
                     }
                 }
             }
@@ -79,7 +80,7 @@ class DecodeAttentionTest {
         int[] mask = {0, 0, 0};
         INDArray want = general(q, k, v, mask, true);
         INDArray got = decode(q, k, v, mask, true);
-        assertThat(got.equals(want)).isTrue();
+        Exact.assertBitIdentical("got", want, got);
         assertThat(got.amaxNumber().doubleValue()).isEqualTo(0.0);
     }
 }

@@ -1,5 +1,6 @@
 package dev.lethe.engine.ops;
 
+import dev.lethe.engine.testing.Exact;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.GradCheck;
@@ -46,7 +47,7 @@ class FusedKernelsTest {
         assertThat(a).hasSameSizeAs(b);
         for (int i = 0; i < a.size(); i++) {
             assertThat(a.get(i).shape()).isEqualTo(b.get(i).shape());
-            assertThat(a.get(i).equals(b.get(i))).as("array %d bit-equal", i).isTrue();
+            Exact.assertBitIdentical(String.format("array %d bit-equal", i), b.get(i), a.get(i));
             INDArray d = a.get(i).sub(b.get(i));
             assertThat(d.amaxNumber().doubleValue()).as("array %d max difference", i).isEqualTo(0.0);
         }

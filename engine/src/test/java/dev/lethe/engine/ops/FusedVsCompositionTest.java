@@ -1,5 +1,6 @@
 package dev.lethe.engine.ops;
 
+import dev.lethe.engine.testing.Exact;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.Tape;
@@ -64,7 +65,7 @@ class FusedVsCompositionTest {
         assertThat(a).hasSameSizeAs(b);
         for (int i = 0; i < a.size(); i++) {
             assertThat(a.get(i).dataType()).isEqualTo(b.get(i).dataType());
-            assertThat(a.get(i).equals(b.get(i))).as("%s array %d bit-equal", what, i).isTrue();
+            Exact.assertBitIdentical(String.format("%s array %d bit-equal", what, i), b.get(i), a.get(i));
             assertThat(a.get(i).sub(b.get(i)).amaxNumber().doubleValue()).as("%s array %d", what, i).isEqualTo(0.0);
         }
     }

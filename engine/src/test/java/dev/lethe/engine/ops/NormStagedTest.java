@@ -1,5 +1,6 @@
 package dev.lethe.engine.ops;
 
+import dev.lethe.engine.testing.Exact;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.GradCheck;
@@ -59,7 +60,7 @@ class NormStagedTest {
                     List<INDArray> a = run(rms, dense, w, b, seed);
                     List<INDArray> c = run(rms, strided, w, b, seed);
                     for (int i = 0; i < a.size(); i++) {
-                        assertThat(a.get(i).equals(c.get(i))).as("rms %s array %d", rms, i).isTrue();
+                        Exact.assertBitIdentical(String.format("rms %s array %d", rms, i), c.get(i), a.get(i));
                         assertThat(a.get(i).sub(c.get(i)).amaxNumber().doubleValue()).isEqualTo(0.0);
                     }
                 }

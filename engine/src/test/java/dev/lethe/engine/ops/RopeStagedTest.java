@@ -1,5 +1,6 @@
 package dev.lethe.engine.ops;
 
+import dev.lethe.engine.testing.Exact;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.Tape;
@@ -61,9 +62,9 @@ class RopeStagedTest {
                         // and strided cos/sin tables take the unstaged loop too
                         List<INDArray> c = run(dense, cos.dup('f'), sin.dup('f'), rotary, seed);
                         for (int i = 0; i < a.size(); i++) {
-                            assertThat(a.get(i).equals(b.get(i))).as("bc %d rotary %d array %d", bc, rotary, i).isTrue();
-                            assertThat(a.get(i).sub(b.get(i)).amaxNumber().doubleValue()).isEqualTo(0.0);
-                            assertThat(a.get(i).equals(c.get(i))).as("strided tables, array %d", i).isTrue();
+                            Exact.assertBitIdentical("bc " + bc + " rotary " + rotary + " array " + i, a.get(i),
+                                    b.get(i));
+                            Exact.assertBitIdentical("strided tables, array " + i, a.get(i), c.get(i));
                         }
                     }
                 }

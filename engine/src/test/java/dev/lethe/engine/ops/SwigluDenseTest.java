@@ -1,5 +1,6 @@
 package dev.lethe.engine.ops;
 
+import dev.lethe.engine.testing.Exact;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.GradCheck;
@@ -39,7 +40,7 @@ class SwigluDenseTest {
     private static void assertBitEqual(List<INDArray> a, List<INDArray> b) {
         assertThat(a).hasSameSizeAs(b);
         for (int i = 0; i < a.size(); i++) {
-            assertThat(a.get(i).equals(b.get(i))).as("array %d bit-equal", i).isTrue();
+            Exact.assertBitIdentical(String.format("array %d bit-equal", i), b.get(i), a.get(i));
             assertThat(a.get(i).sub(b.get(i)).amaxNumber().doubleValue()).as("array %d max difference", i).isEqualTo(0.0);
         }
     }

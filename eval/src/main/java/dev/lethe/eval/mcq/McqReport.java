@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lethe.eval.report.Json;
 import dev.lethe.eval.report.ModelChecksum;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -20,17 +19,7 @@ public final class McqReport {
 
     public static ObjectNode build(String benchmark, McqBenchmark bench, McqEvaluator.Result r, Path modelDir,
                                    ModelChecksum checksum, Map<String, Object> settings) {
-        var m = Json.mapper();
-        ObjectNode root = m.createObjectNode();
-        root.put("benchmark", benchmark);
-        root.put("created", Instant.now().toString());
-        ObjectNode model = root.putObject("model");
-        model.put("dir", modelDir == null ? null : modelDir.toString());
-        if (checksum != null) {
-            model.put("sha256", checksum.sha256());
-            model.set("files", m.valueToTree(checksum.files()));
-        }
-        root.set("settings", m.valueToTree(settings));
+        ObjectNode root = Json.reportHeader(benchmark, modelDir, checksum, settings);
         ObjectNode head = root.putObject("headline");
         head.put("accuracy", r.accuracy());
         if (benchmark.equals("mmlu")) {

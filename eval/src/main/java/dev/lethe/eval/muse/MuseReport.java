@@ -8,7 +8,6 @@ import dev.lethe.eval.report.Json;
 import dev.lethe.eval.report.ModelChecksum;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -31,16 +30,7 @@ public final class MuseReport {
      */
     public static ObjectNode build(MuseResult r, Path modelDir, ModelChecksum checksum, Map<String, Object> settings) {
         ObjectMapper m = Json.mapper();
-        ObjectNode root = m.createObjectNode();
-        root.put("benchmark", "muse");
-        root.put("created", Instant.now().toString());
-        ObjectNode model = root.putObject("model");
-        model.put("dir", modelDir == null ? null : modelDir.toString());
-        if (checksum != null) {
-            model.put("sha256", checksum.sha256());
-            model.set("files", m.valueToTree(checksum.files()));
-        }
-        root.set("settings", m.valueToTree(settings));
+        ObjectNode root = Json.reportHeader("muse", modelDir, checksum, settings);
         ObjectNode head = root.putObject("headline");
         r.headline().forEach(head::put);
         ObjectNode res = root.putObject("results");

@@ -12,6 +12,8 @@ import java.util.Map;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.AxisLocation;
+import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYBarRenderer;
@@ -95,21 +97,44 @@ public final class Charts {
         return png(c);
     }
 
-    /** Grouped bars: {@code values.get(series).get(category)}. */
+    /**
+     * Grouped horizontal bars: {@code values.get(series).get(category)}, one row per category with its label in full
+     * on the left (labels get up to {@value #LABEL_WIDTH_RATIO} of the width, on up to two lines), the image as tall
+     * as the rows need.
+     */
     public static String bars(String title, String yLabel, Map<String, Map<String, Double>> values) {
+        JFreeChart c = barChart(title, yLabel, values);
+        return png(c, WIDTH, barsHeight(c));
+    }
+
+    /** Share of the chart's width the category labels of {@link #bars} may take. */
+    static final float LABEL_WIDTH_RATIO = 0.4f;
+
+    /** The chart {@link #bars} draws. */
+    static JFreeChart barChart(String title, String yLabel, Map<String, Map<String, Double>> values) {
         DefaultCategoryDataset ds = new DefaultCategoryDataset();
         values.forEach((series, row) -> row.forEach((cat, v) -> {
             if (v != null && Double.isFinite(v)) {
                 ds.addValue(v, series, cat);
             }
         }));
-        JFreeChart c = ChartFactory.createBarChart(title, null, yLabel, ds, PlotOrientation.VERTICAL, true, false,
+        JFreeChart c = ChartFactory.createBarChart(title, null, yLabel, ds, PlotOrientation.HORIZONTAL, true, false,
                 false);
+        c.getCategoryPlot().setRangeAxisLocation(AxisLocation.BOTTOM_OR_LEFT);
+        CategoryAxis axis = c.getCategoryPlot().getDomainAxis();
+        axis.setMaximumCategoryLabelWidthRatio(LABEL_WIDTH_RATIO);
+        axis.setMaximumCategoryLabelLines(2);
         org.jfree.chart.renderer.category.BarRenderer r =
                 (org.jfree.chart.renderer.category.BarRenderer) c.getCategoryPlot().getRenderer();
         r.setShadowVisible(false);
         r.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
-        return png(c);
+        return c;
+    }
+
+    /** Height of a {@link #bars} image: room for title, legend and axis plus 16 px per bar, at least 200 px. */
+    static int barsHeight(JFreeChart barChart) {
+        DefaultCategoryDataset ds = (DefaultCategoryDataset) barChart.getCategoryPlot().getDataset();
+        return Math.max(200, 130 + 16 * ds.getColumnCount() * Math.max(1, ds.getRowCount()));
     }
 
     /** Line chart of y against x for each named series ({@code series.get(name)} = list of {x, y}). */
@@ -130,8 +155,12 @@ public final class Charts {
     }
 
     static String png(JFreeChart chart) {
+        return png(chart, WIDTH, HEIGHT);
+    }
+
+    static String png(JFreeChart chart, int width, int height) {
         chart.setBackgroundPaint(Color.WHITE);
-        BufferedImage img = chart.createBufferedImage(WIDTH, HEIGHT);
+        BufferedImage img = chart.createBufferedImage(width, height);
         try {
             return "data:image/png;base64," + Base64.getEncoder().encodeToString(ChartUtils.encodeAsPNG(img));
         } catch (IOException e) {

@@ -45,14 +45,18 @@ public final class HtmlReport {
         HEADLINE.put("knowmem_r", "MUSE KnowMem on retain (ROUGE-L F1 x100)");
         HEADLINE.put("privleak", "MUSE PrivLeak (%)");
         HEADLINE.put("privleak_auc", "MIA AUC behind PrivLeak");
+        HEADLINE.put("over_refusal_rate", "Over-refusal on safe prompts (lower is better)");
+        HEADLINE.put("unsafe_refusal_rate", "Refusal on unsafe prompts (higher is better)");
+        HEADLINE.put("attack_success_proxy", "Attack success proxy (unsafe prompts answered)");
     }
 
     /** Short chart labels of the headline keys. */
-    static final Map<String, String> SHORT = Map.ofEntries(Map.entry("model_utility", "utility"),
-            Map.entry("forget_rougeL_recall", "forget ROUGE"), Map.entry("forget_probability", "forget prob"),
-            Map.entry("forget_truth_ratio", "forget TR"), Map.entry("mia_loss_auc", "MIA LOSS"),
-            Map.entry("mia_min_k_auc", "MIA Min-k"), Map.entry("verbmem_f", "VerbMem"),
-            Map.entry("knowmem_f", "KnowMem f"), Map.entry("knowmem_r", "KnowMem r"), Map.entry("privleak", "PrivLeak"),
+    static final Map<String, String> SHORT = Map.ofEntries(Map.entry("model_utility", "model utility"),
+            Map.entry("forget_rougeL_recall", "forget ROUGE-L recall"),
+            Map.entry("forget_probability", "forget probability"), Map.entry("forget_truth_ratio", "forget truth ratio"),
+            Map.entry("mia_loss_auc", "MIA AUC (LOSS)"), Map.entry("mia_min_k_auc", "MIA AUC (Min-k%)"),
+            Map.entry("verbmem_f", "VerbMem"), Map.entry("knowmem_f", "KnowMem (forget)"),
+            Map.entry("knowmem_r", "KnowMem (retain)"), Map.entry("privleak", "PrivLeak"),
             Map.entry("privleak_auc", "PrivLeak AUC"));
 
     private HtmlReport() {
@@ -239,6 +243,9 @@ public final class HtmlReport {
         }
         if (bench.equals("muse")) {
             MuseHtml.samples(report, h);
+        }
+        if (SafetyHtml.applies(report)) {
+            SafetyHtml.section(report, h);
         }
 
         JsonNode forgetItems = splits.path("forget").path("items");

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lethe.eval.tofu.TofuResult;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -30,16 +29,7 @@ public final class TofuReport {
     public static ObjectNode build(TofuResult result, Path modelDir, ModelChecksum checksum,
                                    Map<String, Object> settings, double[] reference, String refSource) {
         ObjectMapper m = Json.mapper();
-        ObjectNode root = m.createObjectNode();
-        root.put("benchmark", "tofu");
-        root.put("created", Instant.now().toString());
-        ObjectNode model = root.putObject("model");
-        model.put("dir", modelDir == null ? null : modelDir.toString());
-        if (checksum != null) {
-            model.put("sha256", checksum.sha256());
-            model.set("files", m.valueToTree(checksum.files()));
-        }
-        root.set("settings", m.valueToTree(settings));
+        ObjectNode root = Json.reportHeader("tofu", modelDir, checksum, settings);
         ObjectNode head = root.putObject("headline");
         result.headline().forEach(head::put);
         if (reference != null) {

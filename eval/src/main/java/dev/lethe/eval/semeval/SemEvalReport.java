@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lethe.eval.report.Json;
 import dev.lethe.eval.report.ModelChecksum;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -27,16 +26,7 @@ public final class SemEvalReport {
     public static ObjectNode build(SemEvalScorer.Result r, Path modelDir, ModelChecksum checksum,
                                    Map<String, Object> settings) {
         var m = Json.mapper();
-        ObjectNode root = m.createObjectNode();
-        root.put("benchmark", "semeval");
-        root.put("created", Instant.now().toString());
-        ObjectNode model = root.putObject("model");
-        model.put("dir", modelDir == null ? null : modelDir.toString());
-        if (checksum != null) {
-            model.put("sha256", checksum.sha256());
-            model.set("files", m.valueToTree(checksum.files()));
-        }
-        root.set("settings", m.valueToTree(settings));
+        ObjectNode root = Json.reportHeader("semeval", modelDir, checksum, settings);
         ObjectNode head = root.putObject("headline");
         put(head, "final_score", r.finalScore());
         head.put("task_aggregate", r.taskAggregate());

@@ -1,6 +1,6 @@
 package dev.lethe.eval.tofu;
 
-import dev.lethe.eval.text.QaPrompt;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import java.util.List;
 
 /**
@@ -14,7 +14,7 @@ import java.util.List;
  * @param limit         items per set at most (0 = all), applied when reading the files
  * @param minK          fraction k of the Min-k% membership score (MUSE/OU privleak: 0.4)
  */
-public record TofuSettings(QaPrompt prompt, int batchSize, int maxNewTokens, int maxLength, List<String> stopStrings,
+public record TofuSettings(PromptTemplate prompt, int batchSize, int maxNewTokens, int maxLength, List<String> stopStrings,
                            int limit, double minK) {
 
     public TofuSettings {
@@ -29,10 +29,10 @@ public record TofuSettings(QaPrompt prompt, int batchSize, int maxNewTokens, int
 
     /** PLAIN template, batch 8, 200 new tokens, 512 tokens per sequence, all items, k = 0.4. */
     public static TofuSettings defaults() {
-        return new TofuSettings(QaPrompt.PLAIN, 8, 200, 512, List.of(), 0, 0.4);
+        return new TofuSettings(PromptTemplate.PLAIN, 8, 200, 512, List.of(), 0, 0.4);
     }
 
-    public TofuSettings withPrompt(QaPrompt p) {
+    public TofuSettings withPrompt(PromptTemplate p) {
         return new TofuSettings(p, batchSize, maxNewTokens, maxLength, stopStrings, limit, minK);
     }
 

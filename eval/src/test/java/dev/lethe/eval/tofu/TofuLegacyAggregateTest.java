@@ -40,13 +40,9 @@ class TofuLegacyAggregateTest {
     }
 
     @Test
-    void forgetQualityAgainstItselfAndAShiftedCopy() throws Exception {
+    void forgetQualityOfAShiftedCopyMatchesTheTofuScript() throws Exception {
         Path path = SharedFiles.path(LOG);
         TofuEvalLog log = TofuEvalLog.read(path);
-        // a model compared with itself: identical samples, D = 0, p = 1 (hand-derived)
-        TofuLegacyAggregate.Result self = TofuLegacyAggregate.aggregate(log, log);
-        assertThat(self.forgetQuality()).isEqualTo(1.0);
-        assertThat(self.ksTestForget()).isEqualTo(0.0);
 
         ObjectNode root = (ObjectNode) new ObjectMapper().readTree(path.toFile());
         ObjectNode para = (ObjectNode) root.get("eval_log_forget.json").get("avg_paraphrased_loss");

@@ -7,10 +7,10 @@ import dev.lethe.engine.BufferPool;
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.testing.SharedFiles;
 import dev.lethe.eval.metrics.Rouge;
-import dev.lethe.eval.text.QaPrompt;
 import dev.lethe.transformer.check.ReferenceCheck;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
 import java.nio.file.Path;
@@ -41,8 +41,8 @@ class TofuRunnerTest {
 
     /** Mean NLL of the answer given the prompt, by hand: one unpadded forward and an explicit log-softmax. */
     static double handLoss(String question, String answer) {
-        int[] p = QaPrompt.PLAIN.promptIds(tok, question);
-        int[] a = QaPrompt.PLAIN.answerIds(tok, answer);
+        int[] p = PromptTemplate.PLAIN.promptIds(tok, question);
+        int[] a = PromptTemplate.PLAIN.answerIds(tok, answer);
         assertThat(p[0]).as("BOS first").isEqualTo(tok.bosId().getAsInt());
         assertThat(a[a.length - 1]).as("EOS last").isEqualTo(tok.eosId().getAsInt());
         int[] seq = new int[p.length + a.length];
@@ -69,7 +69,7 @@ class TofuRunnerTest {
     }
 
     static String handGeneration(String question) {
-        int[] p = QaPrompt.PLAIN.promptIds(tok, question);
+        int[] p = PromptTemplate.PLAIN.promptIds(tok, question);
         int[] g = ReferenceCheck.greedy(model, p, NEW, new BufferPool());
         int end = 0;
         while (end < g.length && g[end] != tok.eosId().getAsInt()) {
@@ -83,8 +83,8 @@ class TofuRunnerTest {
         List<TofuItem> out = new ArrayList<>();
         for (TofuItem it : all) {
             // items whose every sequence fits the fixture's 128 positions untruncated
-            int tokens = QaPrompt.PLAIN.promptIds(tok, it.question()).length
-                    + QaPrompt.PLAIN.answerIds(tok, longestText(it)).length;
+            int tokens = PromptTemplate.PLAIN.promptIds(tok, it.question()).length
+                    + PromptTemplate.PLAIN.answerIds(tok, longestText(it)).length;
             if (tokens <= 128 && out.size() < n) {
                 out.add(it);
             }
@@ -100,7 +100,7 @@ class TofuRunnerTest {
             all.add(it.paraphrasedAnswer());
         }
         for (String s : all) {
-            if (QaPrompt.PLAIN.answerIds(tok, s).length > QaPrompt.PLAIN.answerIds(tok, best).length) {
+            if (PromptTemplate.PLAIN.answerIds(tok, s).length > PromptTemplate.PLAIN.answerIds(tok, best).length) {
                 best = s;
             }
         }
@@ -188,35 +188,41 @@ class TofuRunnerTest {
         double[] reference = {0.1, 0.2, 5.0};
         TofuResult r = runner.run(List.of(forget), holdout, reference);
         double[] tr = r.split("forget").truthRatios();
-        assertThat(r.forgetQuality()).isEqualTo(dev.lethe.eval.metrics.ForgetQuality.of(tr, reference));
+        assertThat(r.forgetQuality()).isEqualTo(dev.lethe.eval.metrics.KsTest.twoSample(tr, reference).pvalue());
         assertThat(r.referenceSize()).isEqualTo(3);
         MiaResult m = r.mia();
         assertThat(m.memberLoss()).hasSize(3);
         assertThat(m.nonMemberLoss()).hasSize(3);
-        // LOSS excludes the EOS prediction: recompute item 0 from the answer tokens alone
-        TofuItem it = forget.items().get(0);
-        int[] p = QaPrompt.PLAIN.promptIds(tok, it.question());
-        int[] a = QaPrompt.PLAIN.withSpecialTokens(true, false).answerIds(tok, it.answer());
+        // LOSS excludes the EOS prediction: recompute it from the answer tokens alone, on the first forget item whose
+        // prompt + answer fits the fixture's 128-token context (so the whole sequence is one forward pass)
+        int idx = -1;
+        int[] p = null;
+        int[] a = null;
+        for (int i = 0; i < forget.items().size() && idx < 0; i++) {
+            TofuItem it = forget.items().get(i);
+            p = PromptTemplate.PLAIN.promptIds(tok, it.question());
+            a = PromptTemplate.PLAIN.withSpecialTokens(true, false).answerIds(tok, it.answer());
+            idx = p.length + a.length <= 128 ? i : -1;
+        }
+        assertThat(idx).as("a forget item that fits the context").isNotNegative();
         int[] seq = new int[p.length + a.length];
         System.arraycopy(p, 0, seq, 0, p.length);
         System.arraycopy(a, 0, seq, p.length, a.length);
-        if (seq.length <= 128) {
-            try (Tape tape = Tape.inference()) {
-                INDArray logits = model.forward(tape, TokenBatch.of(seq)).logits().value();
-                double nll = 0;
-                for (int t = p.length - 1; t < seq.length - 1; t++) {
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < logits.size(2); j++) {
-                        max = Math.max(max, logits.getDouble(0, t, j));
-                    }
-                    double z = 0;
-                    for (int j = 0; j < logits.size(2); j++) {
-                        z += Math.exp(logits.getDouble(0, t, j) - max);
-                    }
-                    nll -= logits.getDouble(0, t, seq[t + 1]) - max - Math.log(z);
+        try (Tape tape = Tape.inference()) {
+            INDArray logits = model.forward(tape, TokenBatch.of(seq)).logits().value();
+            double nll = 0;
+            for (int t = p.length - 1; t < seq.length - 1; t++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < logits.size(2); j++) {
+                    max = Math.max(max, logits.getDouble(0, t, j));
                 }
-                assertThat(m.memberLoss()[0]).isCloseTo(nll / a.length, within(2e-5));
+                double z = 0;
+                for (int j = 0; j < logits.size(2); j++) {
+                    z += Math.exp(logits.getDouble(0, t, j) - max);
+                }
+                nll -= logits.getDouble(0, t, seq[t + 1]) - max - Math.log(z);
             }
+            assertThat(m.memberLoss()[idx]).isCloseTo(nll / a.length, within(2e-5));
         }
         // hand AUC: members class 0, non-members class 1; count pairs where the non-member's loss is larger
         double pairs = 0;

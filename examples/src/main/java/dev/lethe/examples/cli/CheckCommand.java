@@ -1,8 +1,9 @@
 package dev.lethe.examples.cli;
 
+import dev.lethe.engine.io.CheckpointReader;
+import dev.lethe.engine.io.SafetensorsWriter;
+import dev.lethe.optim.AdamWErrors;
 import dev.lethe.transformer.check.ReferenceCheck;
-import dev.lethe.transformer.io.CheckpointReader;
-import dev.lethe.transformer.io.SafetensorsWriter;
 import dev.lethe.transformer.model.CausalLM;
 import java.io.PrintWriter;
 import java.nio.file.Files;

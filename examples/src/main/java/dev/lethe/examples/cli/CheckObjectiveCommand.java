@@ -1,12 +1,12 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.transformer.io.CheckpointReader;
-import dev.lethe.transformer.io.SafetensorsWriter;
+import dev.lethe.engine.io.CheckpointReader;
+import dev.lethe.engine.io.SafetensorsWriter;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.data.Batch;
 import dev.lethe.unlearn.objective.Objective;
 import dev.lethe.unlearn.objective.ObjectiveEvaluation;
-import dev.lethe.unlearn.objective.ObjectiveRegistry;
+import dev.lethe.unlearn.recipe.ObjectiveRegistry;
 import dev.lethe.unlearn.recipe.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package dev.lethe.examples.cli;
 
+import dev.lethe.optim.AdamWErrors;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.lethe.examples.cli;
 
+import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.QaRecord;
@@ -68,9 +69,10 @@ public final class FinetuneCommand implements Callable<Integer> {
         s = s.with(sets);
         CausalLM lm = UnlearnCommandSupport.loadModel(model, "--model");
         List<QaRecord> records = UnlearnCommandSupport.readRecords(data, "--data");
-        Files.deleteIfExists(out.resolve("metrics.jsonl"));
-        Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
-        try (Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
+        try (RunFolderLock lock = RunFolderLock.acquire(out, "lethe finetune");
+             Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
+            Files.deleteIfExists(out.resolve("metrics.jsonl"));
+            Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
             TrainingRun.Outcome o = FinetuneJob.run(new FinetuneJob.Inputs(lm, tok, records, s, out,
                     UnlearnCommandSupport.progress(progress), null));
             UnlearnCommandSupport.printSummary(spec.commandLine().getOut(), "finetune on " + records.size()

@@ -116,6 +116,13 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("no tokenizer found for " + model + "; --prompt and --stop need one:"
                         + " pass --tokenizer PATH (or use --prompt-ids without --stop)");
             }
+            if (tok == null) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("lethe: the output is token ids, not text: " + noTokenizer + ". To print text, pass"
+                        + " --tokenizer PATH (a tokenizer.json, a model folder holding one, GPT-2's encoder.json +"
+                        + " vocab.bpe folder or a llama2.c tokenizer .bin).");
+                err.flush();
+            }
             int[] ids = prompt.ids != null ? prompt.ids : tok.encode(prompt.text, true);
             Generation g = new Generator(lm, tok).generate(ids, cfg);
             PrintWriter out = spec.commandLine().getOut();
@@ -130,6 +137,9 @@ public final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Why the model folder gave no tokenizer, when it did not. */
+    private String noTokenizer;
+
     /** The tokenizer from --tokenizer, else the model folder's; null when the folder has none. */
     private Tokenizer openTokenizer(boolean bin) {
         if (tokenizer != null) {
@@ -142,6 +152,8 @@ public final class GenerateCommand implements Callable<Integer> {
         try {
             return Tokenizers.load(dir);
         } catch (TokenizerException e) {
+            String why = e.getMessage() == null ? "" : e.getMessage().strip();
+            noTokenizer = why.endsWith(".") ? why.substring(0, why.length() - 1) : why;
             return null;
         }
     }

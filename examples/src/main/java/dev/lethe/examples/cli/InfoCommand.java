@@ -13,7 +13,9 @@ import picocli.CommandLine.Parameters;
  * {@code lethe info MODEL_DIR}: the family, architecture, parameter count (from the checkpoint's shapes, without
  * loading the weights), stored dtype, layers, heads, widths, vocabulary, tied head, RoPE settings and context length of
  * a Hugging Face model folder, as readable lines or, with {@code --json}, one JSON object; {@code --load} also loads
- * it as a model to prove it runs. The work is done by {@link ModelSummary#read}.
+ * it as a model to prove it runs. It runs loading's consistency checks on the checkpoint header (no tensor data is
+ * read): when config.json and the weights disagree, it prints each problem on stderr and exits 1. The work is done by
+ * {@link ModelSummary#read}.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Describe a Hugging Face model folder (config.json + safetensors).")
@@ -41,6 +43,16 @@ public final class InfoCommand implements Callable<Integer> {
             s.lines().forEach(out::println);
         }
         out.flush();
-        return 0;
+        if (s.consistent()) {
+            return 0;
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        for (String problem : s.problems()) {
+            err.println("lethe: " + dir + ": " + problem);
+        }
+        err.println("lethe: " + dir + " does not load: config.json and the weights disagree (" + s.problems().size()
+                + " problem" + (s.problems().size() == 1 ? "" : "s") + " above)");
+        err.flush();
+        return CliErrorHandler.FAILURE;
     }
 }

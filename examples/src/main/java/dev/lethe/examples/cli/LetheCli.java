@@ -35,6 +35,9 @@ import picocli.CommandLine.ScopeType;
             RelearnCommand.class,
             RecipesCommand.class,
             FinetuneCommand.class,
+            DpoCommand.class,
+            AidsafeCommand.class,
+            EditCommand.class,
             CheckObjectiveCommand.class,
             CommandLine.HelpCommand.class,
         })

@@ -3,10 +3,10 @@ package dev.lethe.examples.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lethe.engine.io.CheckpointReader;
+import dev.lethe.engine.io.TensorInfo;
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.transformer.config.RopeScaling;
-import dev.lethe.transformer.io.CheckpointReader;
-import dev.lethe.transformer.io.TensorInfo;
 import dev.lethe.transformer.model.CausalLM;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,11 +37,26 @@ import java.util.TreeMap;
  * @param bufferCount     elements of the non-parameter tensors
  * @param checkpointBytes bytes of tensor data in the checkpoint
  * @param loadedCount     parameter count of the model loaded as a CausalLM, or null when not loaded
+ * @param problems        how the checkpoint disagrees with config.json (the checks loading runs, on the header
+ *                        only; {@link CausalLM#checkpointProblems}); empty when the folder is consistent
  */
 public record ModelSummary(Path dir, ModelConfig config, int tensors, int shards, Map<String, Integer> storedDtypes,
-                           long parameterCount, long bufferCount, long checkpointBytes, Long loadedCount) {
+                           long parameterCount, long bufferCount, long checkpointBytes, Long loadedCount,
+                           List<String> problems) {
 
-    /** Reads config.json and the checkpoint header of {@code dir}; with {@code load}, also loads it as a CausalLM. */
+    public ModelSummary {
+        problems = List.copyOf(problems);
+    }
+
+    /** Whether config.json and the checkpoint agree (no {@link #problems()}). */
+    public boolean consistent() {
+        return problems.isEmpty();
+    }
+
+    /**
+     * Reads config.json and the checkpoint header of {@code dir} and checks that they agree; with {@code load}, also
+     * loads a consistent folder as a CausalLM.
+     */
     public static ModelSummary read(Path dir, boolean load) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + ": not a folder; point at a Hugging Face model folder holding"
@@ -54,7 +69,9 @@ public record ModelSummary(Path dir, ModelConfig config, int tensors, int shards
         long params = 0;
         long buffers = 0;
         long bytes = 0;
+        List<String> problems;
         try (CheckpointReader reader = CheckpointReader.open(dir)) {
+            problems = CausalLM.checkpointProblems(config, reader);
             tensors = reader.names().size();
             for (String name : reader.names()) {
                 TensorInfo info = reader.info(name);
@@ -69,10 +86,11 @@ public record ModelSummary(Path dir, ModelConfig config, int tensors, int shards
             }
         }
         Long loaded = null;
-        if (load) {
+        if (load && problems.isEmpty()) {
             loaded = CausalLM.load(dir).parameterCount();
         }
-        return new ModelSummary(dir, config, tensors, files.size(), dtypes, params, buffers, bytes, loaded);
+        return new ModelSummary(dir, config, tensors, files.size(), dtypes, params, buffers, bytes, loaded,
+                problems);
     }
 
     /** Whether a checkpoint tensor is a buffer or a duplicate rather than a trainable parameter. */
@@ -134,6 +152,8 @@ public record ModelSummary(Path dir, ModelConfig config, int tensors, int shards
             add(out, "sliding window", Integer.toString(c.slidingWindow()));
         }
         add(out, "special ids", "bos " + c.bosTokenId() + ", eos " + c.eosTokenIds() + ", pad " + c.padTokenId());
+        add(out, "consistency", consistent() ? "config.json and the weights agree"
+                : problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + " (listed on stderr)");
         if (loadedCount != null) {
             add(out, "loads", String.format(Locale.ROOT, "yes, as CausalLM with %,d parameters", loadedCount));
         }
@@ -194,6 +214,8 @@ public record ModelSummary(Path dir, ModelConfig config, int tensors, int shards
         } else {
             o.put("loaded_parameters", loadedCount);
         }
+        o.put("consistent", consistent());
+        problems.forEach(o.putArray("problems")::add);
         return o;
     }
 

@@ -1,5 +1,6 @@
 package dev.lethe.examples.cli;
 
+import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.QaRecord;
@@ -78,9 +79,10 @@ public final class RelearnCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--samples must be in [1, " + records.size() + "] (" + data + " has "
                     + records.size() + " records), got " + samples);
         }
-        Files.deleteIfExists(out.resolve("metrics.jsonl"));
-        Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
-        try (Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
+        try (RunFolderLock lock = RunFolderLock.acquire(out, "lethe relearn");
+             Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
+            Files.deleteIfExists(out.resolve("metrics.jsonl"));
+            Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
             TrainingRun.Outcome o = RelearnAttack.run(lm, tok, records, samples, steps, lr, seed,
                     Math.min(batch, samples), out, UnlearnCommandSupport.progress(progress));
             UnlearnCommandSupport.printSummary(spec.commandLine().getOut(), "relearn (" + samples + " samples)",

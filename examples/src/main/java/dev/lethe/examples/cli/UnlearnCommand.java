@@ -1,6 +1,7 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.transformer.io.CheckpointReader;
+import dev.lethe.engine.io.CheckpointReader;
+import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.QaRecord;
@@ -122,8 +123,9 @@ public final class UnlearnCommand implements Callable<Integer> {
             idkAnswers = UnlearnJob.readIdk(idk);
         }
         PrintWriter o = spec.commandLine().getOut();
-        prepareOut(o);
-        try (Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
+        try (RunFolderLock lock = RunFolderLock.acquire(out, "lethe unlearn --recipe " + res.recipe().name());
+             Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
+            prepareOut(o);
             UnlearnJob.Result r = UnlearnJob.run(new UnlearnJob.Inputs(lm, tok, forgetRecords, retainRecords,
                     idkAnswers, res.recipe(), res.settings(), out, UnlearnCommandSupport.progress(progress),
                     stepListener));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lethe.eval.semeval.LumeItem;
+import dev.lethe.eval.semeval.LumeSubset;
 import dev.lethe.eval.semeval.SemEvalFiles;
 import dev.lethe.examples.demo.DemoData;
 import java.io.IOException;

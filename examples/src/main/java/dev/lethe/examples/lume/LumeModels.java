@@ -3,6 +3,7 @@ package dev.lethe.examples.lume;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lethe.eval.semeval.LumeItem;
+import dev.lethe.eval.semeval.LumeSubset;
 import dev.lethe.examples.demo.DemoModels;
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.transformer.model.CausalLM;

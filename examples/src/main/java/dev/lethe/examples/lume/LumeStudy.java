@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lethe.eval.Progress;
 import dev.lethe.eval.report.Json;
+import dev.lethe.eval.semeval.LumeSubset;
 import dev.lethe.examples.demo.Demo;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;

@@ -2,9 +2,9 @@ package dev.lethe.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lethe.engine.io.CheckpointReader;
+import dev.lethe.engine.io.SafetensorsWriter;
 import dev.lethe.engine.testing.SharedFiles;
-import dev.lethe.transformer.io.CheckpointReader;
-import dev.lethe.transformer.io.SafetensorsWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

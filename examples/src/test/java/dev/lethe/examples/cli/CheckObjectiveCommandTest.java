@@ -2,9 +2,9 @@ package dev.lethe.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lethe.engine.io.CheckpointReader;
+import dev.lethe.engine.io.SafetensorsWriter;
 import dev.lethe.engine.testing.SharedFiles;
-import dev.lethe.transformer.io.CheckpointReader;
-import dev.lethe.transformer.io.SafetensorsWriter;
 import dev.lethe.transformer.model.CausalLM;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@code lethe check-objective} against the PyTorch parity fixture of the unlearn module
- * (unlearn/src/test/resources/objectives/llama_objectives.safetensors: batches, then per objective its loss and the
+ * (unlearn's test resource objectives/llama_objectives.safetensors, from its test-jar: batches, then per objective its loss and the
  * gradients of five parameters, with the reference model = 0.98 x the fixture's weights): 1e-5 relative on the loss,
  * 1e-4 on the gradients, for every objective, through the command line only.
  */
@@ -34,8 +34,23 @@ class CheckObjectiveCommandTest {
 
     static Path reference;
 
+    static Path fixture;
+
+    /** unlearn's parity fixture, from its test-jar on the classpath (copied out once: the CLI reads files). */
     static Path fixture() {
-        return Path.of("../unlearn/src/test/resources/objectives/llama_objectives.safetensors");
+        return fixture;
+    }
+
+    @BeforeAll
+    static void copyFixture() throws Exception {
+        fixture = base.resolve("llama_objectives.safetensors");
+        try (var in = CheckObjectiveCommandTest.class.getResourceAsStream("/objectives/llama_objectives.safetensors")) {
+            if (in == null) {
+                throw new IllegalStateException("objectives/llama_objectives.safetensors is not on the test classpath;"
+                        + " it comes with lethe-unlearn's test-jar (build with -am)");
+            }
+            java.nio.file.Files.copy(in, fixture);
+        }
     }
 
     static Path llama() {

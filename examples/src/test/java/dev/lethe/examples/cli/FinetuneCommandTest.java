@@ -2,8 +2,8 @@ package dev.lethe.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.engine.testing.SharedFiles;
-import dev.lethe.transformer.io.CheckpointReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.engine.testing.SharedFiles;
-import dev.lethe.transformer.io.CheckpointReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.lethe.examples.lume;
 
+import dev.lethe.eval.semeval.LumeSubset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -47,6 +47,11 @@ public abstract class RuleWrapper implements UpdateRule {
         inner.endEpoch(epoch);
     }
 
+    @Override
+    public void finish(ParameterSet params) {
+        inner.finish(params);
+    }
+
     /** This wrapper's own state; none by default. */
     protected Map<String, INDArray> ownState() {
         return Map.of();

@@ -17,18 +17,21 @@ import java.util.Set;
  * their gradients). Tape buffers come from {@code pool} and are recycled after each evaluation.
  */
 public final class TapeOracle implements GradientOracle {
-    /** A scalar loss recorded on the given tape. */
+    /**
+     * A scalar loss recorded on the given tape, closing over its batch and model (in unlearning, a bound
+     * {@code unlearn.objective.Objective}; this optim type knows nothing of objectives' meaning).
+     */
     @FunctionalInterface
-    public interface Objective {
+    public interface TapeLoss {
         Tensor loss(Tape tape);
     }
 
     private final List<Tensor> trainable;
     private final ParameterSet params;
-    private final Map<String, Objective> objectives;
+    private final Map<String, TapeLoss> objectives;
     private final BufferPool pool;
 
-    public TapeOracle(List<Tensor> trainable, Map<String, Objective> objectives, BufferPool pool) {
+    public TapeOracle(List<Tensor> trainable, Map<String, TapeLoss> objectives, BufferPool pool) {
         this.trainable = List.copyOf(trainable);
         this.params = ParameterSet.values(trainable);
         this.objectives = new LinkedHashMap<>(objectives);
@@ -47,7 +50,7 @@ public final class TapeOracle implements GradientOracle {
 
     @Override
     public Evaluation evaluate(String objective) {
-        Objective fn = objectives.get(objective);
+        TapeLoss fn = objectives.get(objective);
         if (fn == null) {
             throw new IllegalArgumentException("no objective named '" + objective + "'; have " + objectives.keySet());
         }

@@ -22,6 +22,13 @@ public interface UpdateRule {
     default void endEpoch(long epoch) {
     }
 
+    /**
+     * Called once when training ends, with the trained parameters; a rule may replace them (weight averaging puts the
+     * averaged iterate in place). Wrappers forward it to the rule they wrap, so this composes at any depth.
+     */
+    default void finish(ParameterSet params) {
+    }
+
     /** The rule's persistent state (empty by default). */
     default ParameterSet state() {
         return ParameterSet.of(Map.of());

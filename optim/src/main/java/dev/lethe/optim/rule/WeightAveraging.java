@@ -10,7 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Weight averaging (arXiv 2502.05374, "WA" in §4.3 of algorithms.md): after the optimizer step that completes step s
  * (1-based), when s ≥ start and (s − start) is a multiple of {@code every}, the running mean
  * θ̄ ← θ̄ + (θ − θ̄)/(n + 1) of the recorded iterates is updated. The direction is the inner rule's, unchanged; at the
- * end of training call {@link #applyTo} to load θ̄ into the model. θ̄ and n are checkpointed.
+ * end of training {@link #finish} (forwarded by any wrapper around this rule) loads θ̄ into the model. θ̄ and n
+ * are checkpointed.
  */
 public final class WeightAveraging extends RuleWrapper {
     private final long start;
@@ -65,6 +66,13 @@ public final class WeightAveraging extends RuleWrapper {
         if (average != null) {
             params.assign(average);
         }
+    }
+
+    /** The inner rule finishes first, then the trained parameters are replaced by θ̄ (when one was recorded). */
+    @Override
+    public void finish(ParameterSet params) {
+        super.finish(params);
+        applyTo(params);
     }
 
     @Override

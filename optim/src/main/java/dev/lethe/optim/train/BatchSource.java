@@ -5,7 +5,7 @@ package dev.lethe.optim.train;
  * shuffling seeded by the epoch) is what lets a resumed run see exactly the batches an uninterrupted run would see;
  * the Trainer checkpoints the position only.
  */
-public interface BatchSource<B extends Batch> {
+public interface BatchSource<B extends MicroBatch> {
     /** Micro-batches per epoch. */
     long batchesPerEpoch();
 

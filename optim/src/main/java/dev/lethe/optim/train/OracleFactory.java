@@ -9,6 +9,6 @@ import dev.lethe.optim.rule.StepContext;
  * generator (for dropout seeds and similar).
  */
 @FunctionalInterface
-public interface OracleFactory<B extends Batch> {
+public interface OracleFactory<B extends MicroBatch> {
     GradientOracle oracle(B batch, StepContext ctx);
 }

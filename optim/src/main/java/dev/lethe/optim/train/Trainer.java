@@ -2,12 +2,12 @@ package dev.lethe.optim.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lethe.engine.ParameterSet;
+import dev.lethe.engine.io.CheckpointReader;
+import dev.lethe.engine.io.SafetensorsWriter;
 import dev.lethe.optim.GradClip;
 import dev.lethe.optim.LrSchedule;
 import dev.lethe.optim.Optimizer;
 import dev.lethe.optim.Rng;
-import dev.lethe.optim.checkpoint.Checkpoint;
-import dev.lethe.optim.checkpoint.SafeTensors;
 import dev.lethe.optim.rule.AccumulatingOracle;
 import dev.lethe.optim.rule.Direction;
 import dev.lethe.optim.rule.GradientOracle;
@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * optimizer and rule state, the random generator and the data position; {@link #resume} continues a run so that it
  * ends bit-identical to an uninterrupted one. Build one with {@link #builder}.
  */
-public final class Trainer<B extends Batch> {
+public final class Trainer<B extends MicroBatch> {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The metadata tag of checkpoints written by this class. */
@@ -93,7 +93,7 @@ public final class Trainer<B extends Batch> {
         this.rng = new Rng(b.seed);
     }
 
-    public static <B extends Batch> Builder<B> builder(ParameterSet trainable, UpdateRule rule, Optimizer optimizer,
+    public static <B extends MicroBatch> Builder<B> builder(ParameterSet trainable, UpdateRule rule, Optimizer optimizer,
             BatchSource<B> source, OracleFactory<B> factory) {
         return new Builder<>(trainable, rule, optimizer, source, factory);
     }
@@ -233,7 +233,7 @@ public final class Trainer<B extends Batch> {
         meta.put("data_index", Long.toString((step % stepsPerEpoch) * accumulation));
         meta.put("total_steps", Long.toString(totalSteps));
         try {
-            Checkpoint.writeAtomically(file, t, meta);
+            SafetensorsWriter.write(file, t, meta);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + file, e);
         }
@@ -279,24 +279,25 @@ public final class Trainer<B extends Batch> {
 
     /** Restores parameters, optimizer state, rule state, random generator and data position from a checkpoint. */
     public void resume(Path file) {
-        SafeTensors.Contents c;
-        try {
-            c = SafeTensors.read(file);
+        Map<String, INDArray> tensors;
+        Map<String, String> meta;
+        try (CheckpointReader c = CheckpointReader.open(file)) {
+            tensors = c.readAllStored();
+            meta = c.metadata();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read checkpoint " + file, e);
         }
-        Map<String, String> meta = c.metadata();
         if (!FORMAT.equals(meta.get("format"))) {
             throw new IllegalArgumentException(file + " is not a " + FORMAT + " checkpoint");
         }
-        params.assign(ParameterSet.of(section(c.tensors(), "params.")));
+        params.assign(ParameterSet.of(section(tensors, "params.")));
         Map<String, ParameterSet> opt = new LinkedHashMap<>();
         String names = meta.getOrDefault("optimizer_state", "");
         for (String s : names.isEmpty() ? new String[0] : names.split(",")) {
-            opt.put(s, ParameterSet.of(section(c.tensors(), "optim." + s + ".")));
+            opt.put(s, ParameterSet.of(section(tensors, "optim." + s + ".")));
         }
         optimizer.loadState(params, Long.parseLong(meta.get("optimizer_steps")), opt);
-        rule.loadState(ParameterSet.of(section(c.tensors(), "rule.")));
+        rule.loadState(ParameterSet.of(section(tensors, "rule.")));
         rng.setState(Long.parseLong(meta.get("rng_state")));
         step = Long.parseLong(meta.get("step"));
         lastCheckpointStep = step;
@@ -313,7 +314,7 @@ public final class Trainer<B extends Batch> {
     }
 
     /** Configures a {@link Trainer}; defaults: lr 1e-5 constant, no clipping, no accumulation, 1 epoch, seed 0. */
-    public static final class Builder<B extends Batch> {
+    public static final class Builder<B extends MicroBatch> {
         private final ParameterSet params;
         private final UpdateRule rule;
         private final Optimizer optimizer;

@@ -223,4 +223,27 @@ class RulesTest {
         assertThat(get(copy.average())).containsExactly(get(wa.average()));
         assertThat(copy.count()).isEqualTo(5);
     }
+
+    @Test
+    void weightAveragingInsideAnotherWrapperStillPutsTheAverageInPlaceAtTheEnd() {
+        Tensor t = Vec.theta(X);
+        GradientOracle o = oracle(t);
+        WeightAveraging wa = WeightAveraging.around(new WeightedSum(1.0, 0.5), 2, 1);
+        UpdateRule outer = Sam.around(wa, 0.01, "forget"); // WA is not the outermost rule
+        Sgd sgd = new Sgd(0.05, 0.9, 0, 0, false);
+        double[] sum = new double[3];
+        for (int s = 0; s < 6; s++) {
+            StepContext ctx = new StepContext(s, 0, new Rng(0));
+            sgd.step(o.parameters(), outer.direction(o, ctx).direction());
+            outer.afterStep(o.parameters(), ctx);
+            if (s + 1 >= 2) { // steps 2..6 are recorded
+                sum = axpy(sum, 1, get(t));
+            }
+        }
+        assertThat(wa.count()).isEqualTo(5);
+        double[] last = get(t);
+        outer.finish(o.parameters());
+        assertThat(maxRelDiff(get(t), scale(1.0 / 5, sum))).isLessThan(1e-14);
+        assertThat(maxRelDiff(get(t), last)).as("the final iterate was replaced").isGreaterThan(1e-6);
+    }
 }

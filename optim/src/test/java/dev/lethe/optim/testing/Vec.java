@@ -29,7 +29,7 @@ public final class Vec {
 
     /** An oracle over θ with the given named quadratics. */
     public static TapeOracle oracle(Tensor theta, Map<String, Quadratic> objectives) {
-        Map<String, TapeOracle.Objective> m = new LinkedHashMap<>();
+        Map<String, TapeOracle.TapeLoss> m = new LinkedHashMap<>();
         objectives.forEach((k, q) -> m.put(k, tape -> q.loss(tape, theta)));
         return new TapeOracle(List.of(theta), m, new BufferPool());
     }

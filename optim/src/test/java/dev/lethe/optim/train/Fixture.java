@@ -28,7 +28,7 @@ final class Fixture {
     static final double[] A = {2, 1, -2};
     static final double[] INIT = {0.3, -0.2, 0.1};
 
-    record QBatch(double[] centre) implements Batch {
+    record QBatch(double[] centre) implements MicroBatch {
         @Override
         public long tokens() {
             return 16;
@@ -77,7 +77,7 @@ final class Fixture {
             }
             Quadratic f = Quadratic.ball(shifted);
             Quadratic r = Quadratic.ball(batch.centre());
-            Map<String, TapeOracle.Objective> m = new LinkedHashMap<>();
+            Map<String, TapeOracle.TapeLoss> m = new LinkedHashMap<>();
             m.put("forget", tape -> f.loss(tape, theta));
             m.put("retain", tape -> r.loss(tape, theta));
             return new TapeOracle(List.of(theta), m, pool);

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lethe.engine.ParameterSet;
 import dev.lethe.engine.Tensor;
+import dev.lethe.engine.testing.StoredTensors;
 import dev.lethe.optim.Sgd;
-import dev.lethe.optim.checkpoint.SafeTensors;
 import dev.lethe.optim.rule.PrimalDual;
 import dev.lethe.optim.rule.RuleWrapper;
 import dev.lethe.optim.rule.UpdateRule;
@@ -133,13 +133,13 @@ class TrainerTest {
         while (System.nanoTime() < deadline && seen < 4) {
             Thread.sleep(50);
             if (Files.exists(ckpt)) {
-                seen = Long.parseLong(SafeTensors.read(ckpt, n -> false).metadata().get("step"));
+                seen = Long.parseLong(StoredTensors.metadata(ckpt).get("step"));
             }
         }
         child.destroyForcibly(); // SIGKILL on Linux
         child.waitFor(10, TimeUnit.SECONDS);
         assertThat(seen).as(Files.readString(dir.resolve("child.log"))).isBetween(4L, 11L);
-        long at = Long.parseLong(SafeTensors.read(ckpt, n -> false).metadata().get("step"));
+        long at = Long.parseLong(StoredTensors.metadata(ckpt).get("step"));
         List<Double> losses = new ArrayList<>(full.losses().subList(0, (int) at));
         Outcome resumed = resumedFrom(ckpt, losses);
         assertThat(resumed.theta()).containsExactly(full.theta());
@@ -162,9 +162,8 @@ class TrainerTest {
                 .hasMessageContaining("(step 2)")
                 .satisfies(e -> assertThat(((NonFiniteLossException) e).step()).isEqualTo(4));
         assertThat(Vec.get(theta)).containsExactly(after.get(2)); // untouched by the bad step
-        SafeTensors.Contents c = SafeTensors.read(ckpt);
-        assertThat(c.metadata().get("step")).isEqualTo("2");
-        double[] saved = c.tensors().get("params.theta").reshape(3).toDoubleVector();
+        assertThat(StoredTensors.metadata(ckpt).get("step")).isEqualTo("2");
+        double[] saved = StoredTensors.read(ckpt).get("params.theta").reshape(3).toDoubleVector();
         assertThat(saved).containsExactly(after.get(1));
         List<String> lines = Files.readAllLines(metrics);
         assertThat(lines).hasSize(3);

@@ -2,6 +2,7 @@ package dev.lethe.transformer.model;
 
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
+import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Loops;
 import dev.lethe.engine.ops.Attention;
@@ -14,15 +15,16 @@ import dev.lethe.engine.ops.Shaping;
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.transformer.config.ModelFamily;
 import dev.lethe.transformer.config.RopeFrequencies;
-import dev.lethe.transformer.io.CheckpointReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -50,6 +52,19 @@ public final class CausalLM {
     private static final List<String> COMPANION_FILES = List.of("tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "generation_config.json", "vocab.json", "merges.txt", "tokenizer.model");
 
+    /**
+     * Looks into each layer's MLP during a forward pass (knowledge editing reads its keys and adds its values here).
+     * {@link #down} receives the input [B, T, F] and output [B, T, D] of the MLP's output matrix (the down-projection,
+     * GPT-2's {@code mlp.c_proj}, Phi's {@code mlp.fc2}) and returns the output the layer goes on with;
+     * {@link #layerOutput} sees each layer's output, the residual stream, before any final norm.
+     */
+    public interface MlpHook {
+        Tensor down(Tape tape, int layer, Tensor input, Tensor output);
+
+        default void layerOutput(int layer, Tensor output) {
+        }
+    }
+
     /** Forward result: logits [B, T, V] and, when asked, the hidden states (else an empty list). */
     public record Output(Tensor logits, List<Tensor> hiddenStates) {
     }
@@ -63,42 +78,18 @@ public final class CausalLM {
         this.layout = FamilyLayout.of(config);
         this.dtype = weights.values().iterator().next().dataType();
         this.params = new LinkedHashMap<>();
-        List<String> expected = layout.parameterNames();
-        List<String> missing = new ArrayList<>();
-        for (String name : expected) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        weights.forEach((name, w) -> shapes.put(name, w.shape()));
+        List<String> problems = checkpointProblems(config, shapes);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(problems.get(0));
+        }
+        for (String name : layout.parameterNames()) {
             INDArray w = weights.get(name);
-            if (w == null) {
-                missing.add(name);
-                continue;
-            }
             if (w.dataType() != dtype) {
                 throw new IllegalArgumentException("parameter " + name + " is " + w.dataType() + ", others are " + dtype);
             }
             params.put(name, frozen ? Tensor.constant(w).named(name) : Tensor.parameter(name, w));
-        }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("checkpoint lacks " + missing.size() + " parameter(s) the " + config.modelType()
-                    + " config requires, e.g. " + missing.subList(0, Math.min(3, missing.size()))
-                    + "; is config.json from the same model as the weights?");
-        }
-        List<String> unknown = new ArrayList<>();
-        for (String name : weights.keySet()) {
-            if (!params.containsKey(name) && !layout.isIgnorable(name)) {
-                unknown.add(name);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("checkpoint has " + unknown.size() + " tensor(s) the " + config.modelType()
-                    + " layout does not use, e.g. " + unknown.subList(0, Math.min(3, unknown.size()))
-                    + "; check model_type/architectures in config.json");
-        }
-        for (String name : expected) {
-            long[] want = layout.shapeOf(name);
-            long[] got = params.get(name).shape();
-            if (!Arrays.equals(want, got)) {
-                throw new IllegalArgumentException("parameter " + name + " has shape " + Arrays.toString(got)
-                        + " but config.json implies " + Arrays.toString(want));
-            }
         }
         if (config.rope() != null && layout.usesRope()) {
             this.invFreq = RopeFrequencies.inverseFrequencies(config);
@@ -109,6 +100,63 @@ public final class CausalLM {
         }
     }
 
+    /**
+     * How a checkpoint's tensor names and shapes disagree with what its config implies, one readable line per kind of
+     * problem (parameters missing, tensors the layout does not use, shapes that differ; each names up to three
+     * examples), in that order; empty when they agree. This is the check loading runs, on names and shapes only, so no tensor data is read.
+     */
+    public static List<String> checkpointProblems(ModelConfig config, Map<String, long[]> shapes) {
+        FamilyLayout layout = FamilyLayout.of(config);
+        List<String> expected = layout.parameterNames();
+        List<String> problems = new ArrayList<>();
+        List<String> missing = expected.stream().filter(n -> !shapes.containsKey(n)).toList();
+        if (!missing.isEmpty()) {
+            problems.add("checkpoint lacks " + missing.size() + " parameter(s) the " + config.modelType()
+                    + " config requires, e.g. " + missing.subList(0, Math.min(3, missing.size()))
+                    + "; is config.json from the same model as the weights?");
+        }
+        Set<String> known = new HashSet<>(expected);
+        List<String> unknown = shapes.keySet().stream()
+                .filter(n -> !known.contains(n) && !layout.isIgnorable(n)).toList();
+        if (!unknown.isEmpty()) {
+            problems.add("checkpoint has " + unknown.size() + " tensor(s) the " + config.modelType()
+                    + " layout does not use, e.g. " + unknown.subList(0, Math.min(3, unknown.size()))
+                    + "; check model_type/architectures in config.json");
+        }
+        List<String> wrong = new ArrayList<>();
+        for (String name : expected) {
+            long[] want = layout.shapeOf(name);
+            long[] got = shapes.get(name);
+            if (got != null && !Arrays.equals(want, got)) {
+                wrong.add(name + " has shape " + Arrays.toString(got) + " but config.json implies "
+                        + Arrays.toString(want));
+            }
+        }
+        if (wrong.size() == 1) {
+            problems.add("parameter " + wrong.get(0));
+        } else if (!wrong.isEmpty()) {
+            problems.add(wrong.size() + " parameters have other shapes than config.json implies, e.g. "
+                    + String.join("; ", wrong.subList(0, Math.min(3, wrong.size())))
+                    + "; is config.json from the same model as the weights?");
+        }
+        return problems;
+    }
+
+    /** {@link #checkpointProblems(ModelConfig, Map)} for an open checkpoint, from its header only. */
+    public static List<String> checkpointProblems(ModelConfig config, CheckpointReader reader) {
+        boolean addPrefix = needsGpt2Prefix(config, reader);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (String name : reader.names()) {
+            shapes.put(addPrefix ? "transformer." + name : name, reader.info(name).shape());
+        }
+        return checkpointProblems(config, shapes);
+    }
+
+    /** GPT-2 checkpoints saved from GPT2Model (as the original "gpt2") have no "transformer." prefix. */
+    private static boolean needsGpt2Prefix(ModelConfig config, CheckpointReader reader) {
+        return config.family() == ModelFamily.GPT2 && reader.contains("wte.weight");
+    }
+
     /** Parameter names and shapes a config implies, in checkpoint layout order (a tied head appears once). */
     public static Map<String, long[]> expectedShapes(ModelConfig config) {
         FamilyLayout layout = FamilyLayout.of(config);
@@ -117,6 +165,18 @@ public final class CausalLM {
             m.put(n, layout.shapeOf(n).clone());
         }
         return m;
+    }
+
+    /**
+     * The Hugging Face name of layer {@code layer}'s MLP output projection weight in this config's family (Llama-like:
+     * {@code model.layers.N.mlp.down_proj.weight}; GPT-2: {@code transformer.h.N.mlp.c_proj.weight}; Phi:
+     * {@code model.layers.N.mlp.fc2.weight}), e.g. for RMU, which trains these.
+     */
+    public static String mlpOutputWeight(ModelConfig config, int layer) {
+        if (layer < 0 || layer >= config.numLayers()) {
+            throw new IllegalArgumentException("layer " + layer + " is outside [0, " + config.numLayers() + ")");
+        }
+        return FamilyLayout.of(config).layer(layer).down();
     }
 
     /** True for tensors some checkpoints carry that the model ignores (buffers, a tied head saved anyway). */
@@ -160,8 +220,7 @@ public final class CausalLM {
         ModelConfig config = ModelConfig.load(dir);
         Map<String, INDArray> weights = new LinkedHashMap<>();
         try (CheckpointReader reader = CheckpointReader.open(dir)) {
-            // GPT-2 checkpoints saved from GPT2Model (as the original "gpt2") have no "transformer." prefix
-            boolean addPrefix = config.family() == ModelFamily.GPT2 && reader.contains("wte.weight");
+            boolean addPrefix = needsGpt2Prefix(config, reader);
             for (String name : reader.names()) {
                 INDArray w = dtype == DataType.DOUBLE ? reader.readFloat64(name) : reader.readFloat32(name);
                 weights.put(addPrefix ? "transformer." + name : name, w);
@@ -187,7 +246,7 @@ public final class CausalLM {
 
     public void save(Path dir, long maxShardBytes) throws IOException {
         java.nio.file.Files.createDirectories(dir);
-        dev.lethe.transformer.io.SafetensorsWriter.writeModel(dir, weights(), Map.of("format", "pt"), null,
+        dev.lethe.engine.io.SafetensorsWriter.writeModel(dir, weights(), Map.of("format", "pt"), null,
                 maxShardBytes);
         Path srcConfig = sourceDir == null ? null : sourceDir.resolve("config.json");
         if (srcConfig != null && java.nio.file.Files.isRegularFile(srcConfig) && !sameFile(srcConfig,
@@ -285,6 +344,15 @@ public final class CausalLM {
      * are appended to the cache. Returns logits [B, T, V] for the new positions.
      */
     public Output forward(Tape tape, TokenBatch batch, KvCache cache, boolean hiddenStates) {
+        return forward(tape, batch, cache, hiddenStates, null);
+    }
+
+    /** Forward without a cache with an {@link MlpHook} (null: none) that sees and may change every MLP's output. */
+    public Output forward(Tape tape, TokenBatch batch, MlpHook hook) {
+        return forward(tape, batch, null, false, hook);
+    }
+
+    private Output forward(Tape tape, TokenBatch batch, KvCache cache, boolean hiddenStates, MlpHook hook) {
         int b = batch.batch();
         int t = batch.length();
         int past = cache == null ? 0 : cache.length();
@@ -328,7 +396,10 @@ public final class CausalLM {
         }
         INDArray[] cosSin = invFreq == null ? null : rotaryTables(tape, positions, b, t);
         for (int l = 0; l < config.numLayers(); l++) {
-            x = layer(tape, l, x, b, t, keyMask, cosSin, cache);
+            x = layer(tape, l, x, b, t, keyMask, cosSin, cache, hook);
+            if (hook != null) {
+                hook.layerOutput(l, x);
+            }
             if (hiddenStates && l < config.numLayers() - 1) {
                 hidden.add(x);
             }
@@ -344,25 +415,26 @@ public final class CausalLM {
         return new Output(logits, hidden);
     }
 
-    private Tensor layer(Tape tape, int l, Tensor x, int b, int t, int[] keyMask, INDArray[] cosSin, KvCache cache) {
+    private Tensor layer(Tape tape, int l, Tensor x, int b, int t, int[] keyMask, INDArray[] cosSin, KvCache cache,
+            MlpHook hook) {
         FamilyLayout.LayerNames n = layout.layer(l);
         switch (layout.block()) {
             case SEQUENTIAL -> {
                 Tensor a = attention(tape, l, n, norm(tape, x, n.inputNorm()), b, t, keyMask, cosSin, cache);
                 x = Elementwise.add(tape, x, a);
-                Tensor m = mlp(tape, n, norm(tape, x, n.postAttentionNorm()));
+                Tensor m = mlp(tape, l, n, norm(tape, x, n.postAttentionNorm()), hook);
                 return Elementwise.add(tape, x, m);
             }
             case POST_NORM -> {
                 Tensor a = attention(tape, l, n, x, b, t, keyMask, cosSin, cache);
                 x = Elementwise.add(tape, x, norm(tape, a, n.postAttentionNorm()));
-                Tensor m = mlp(tape, n, x);
+                Tensor m = mlp(tape, l, n, x, hook);
                 return Elementwise.add(tape, x, norm(tape, m, n.postMlpNorm()));
             }
             case PARALLEL -> {
                 Tensor h = norm(tape, x, n.inputNorm());
                 Tensor a = attention(tape, l, n, h, b, t, keyMask, cosSin, cache);
-                Tensor m = mlp(tape, n, h);
+                Tensor m = mlp(tape, l, n, h, hook);
                 return Elementwise.add(tape, Elementwise.add(tape, a, m), x);
             }
             default -> throw new IllegalStateException();
@@ -443,16 +515,41 @@ public final class CausalLM {
         return project(tape, a, n.o(), n.oBias());
     }
 
-    private Tensor mlp(Tape tape, FamilyLayout.LayerNames n, Tensor h) {
+    private Tensor mlp(Tape tape, int l, FamilyLayout.LayerNames n, Tensor h, MlpHook hook) {
+        Tensor hidden;
         if (n.gate() != null) {
             Tensor gate = project(tape, h, n.gate(), null);
             Tensor up = project(tape, h, n.up(), null);
             boolean silu = config.activation().equals("silu") || config.activation().equals("swish");
-            Tensor hidden = silu ? Elementwise.swiglu(tape, gate, up) : Elementwise.mul(tape, activation(tape, gate), up);
-            return project(tape, hidden, n.down(), null);
+            hidden = silu ? Elementwise.swiglu(tape, gate, up) : Elementwise.mul(tape, activation(tape, gate), up);
+        } else {
+            hidden = activation(tape, project(tape, h, n.up(), n.upBias()));
         }
-        Tensor hidden = activation(tape, project(tape, h, n.up(), n.upBias()));
-        return project(tape, hidden, n.down(), n.downBias());
+        Tensor out = project(tape, hidden, n.down(), n.downBias());
+        return hook == null ? out : hook.down(tape, l, hidden, out);
+    }
+
+    /**
+     * Name of layer {@code l}'s MLP output matrix (the down-projection): [D, F] as torch.nn.Linear stores it, or
+     * [F, D] for GPT-2's Conv1D (see {@link #mlpOutputIsConv1d}).
+     */
+    public String mlpOutputWeight(int l) {
+        if (l < 0 || l >= config.numLayers()) {
+            throw new IllegalArgumentException("layer " + l + " is out of range: the model has " + config.numLayers()
+                    + " layers (0.." + (config.numLayers() - 1) + ")");
+        }
+        return layout.layer(l).down();
+    }
+
+    /** Name of layer {@code l}'s MLP output bias, or null when the family has none. */
+    public String mlpOutputBias(int l) {
+        mlpOutputWeight(l);
+        return layout.layer(l).downBias();
+    }
+
+    /** True when MLP matrices are stored [in, out] (GPT-2's Conv1D) rather than [out, in]. */
+    public boolean mlpOutputIsConv1d() {
+        return layout.conv1d();
     }
 
     private Tensor activation(Tape tape, Tensor x) {

@@ -2,9 +2,9 @@ package dev.lethe.transformer.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.engine.testing.SharedFiles;
 import dev.lethe.transformer.check.ReferenceCheck;
-import dev.lethe.transformer.io.CheckpointReader;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Map;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lethe.transformer.generate.Generation;
 import dev.lethe.transformer.generate.GenerationConfig;
 import dev.lethe.transformer.generate.Generator;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

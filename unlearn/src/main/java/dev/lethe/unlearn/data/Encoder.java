@@ -1,5 +1,6 @@
 package dev.lethe.unlearn.data;
 
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,15 +15,12 @@ public final class Encoder {
     private final Tokenizer tokenizer;
     private final PromptTemplate template;
     private final int maxLength;
-    private final boolean addBos;
-    private final boolean addEos;
 
+    /** {@code addBos}/{@code addEos} override the template's own flags. */
     public Encoder(Tokenizer tokenizer, PromptTemplate template, int maxLength, boolean addBos, boolean addEos) {
         this.tokenizer = tokenizer;
-        this.template = template;
+        this.template = template.withSpecialTokens(addBos, addEos);
         this.maxLength = maxLength;
-        this.addBos = addBos && tokenizer.bosId().isPresent();
-        this.addEos = addEos && tokenizer.eosId().isPresent();
     }
 
     public Tokenizer tokenizer() {
@@ -34,18 +32,8 @@ public final class Encoder {
     }
 
     public Example encode(String question, String answer) {
-        int[] p = tokenizer.encode(template.prompt(question), false);
-        int[] a = tokenizer.encode(template.answer(answer), false);
-        if (addBos) {
-            int[] q = new int[p.length + 1];
-            q[0] = tokenizer.bosId().getAsInt();
-            System.arraycopy(p, 0, q, 1, p.length);
-            p = q;
-        }
-        if (addEos) {
-            a = Arrays.copyOf(a, a.length + 1);
-            a[a.length - 1] = tokenizer.eosId().getAsInt();
-        }
+        int[] p = template.promptIds(tokenizer, question);
+        int[] a = template.answerIds(tokenizer, answer);
         if (p.length >= maxLength) {
             p = Arrays.copyOfRange(p, p.length - maxLength + 1, p.length);
         }

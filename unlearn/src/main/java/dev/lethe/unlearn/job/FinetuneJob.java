@@ -1,6 +1,7 @@
 package dev.lethe.unlearn.job;
 
 import dev.lethe.optim.rule.WeightedSum;
+import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.Encoder;
@@ -45,12 +46,13 @@ public final class FinetuneJob {
         Encoder enc = UnlearnJob.encoder(in.tokenizer(), s);
         List<Example> train = enc.encodeAll(in.records());
         Objective nll = new RetainNll("train");
-        Files.createDirectories(in.out());
-        TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(in.model(), null, Map.of("train", nll),
-                new WeightedSum(Map.of("train", 1.0)), "train", Map.of("train", train), UnlearnJob.padId(in.tokenizer()),
-                in.out(), in.progressBar(), in.listener()), s);
-        in.model().save(in.out());
-        Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
-        return outcome;
+        try (RunFolderLock lock = RunFolderLock.acquire(in.out(), "FinetuneJob")) {
+            TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(in.model(), null, Map.of("train", nll),
+                    new WeightedSum(Map.of("train", 1.0)), "train", Map.of("train", train),
+                    UnlearnJob.padId(in.tokenizer()), in.out(), in.progressBar(), in.listener()), s);
+            in.model().save(in.out());
+            Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
+            return outcome;
+        }
     }
 }

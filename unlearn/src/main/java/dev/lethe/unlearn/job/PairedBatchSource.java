@@ -13,10 +13,10 @@ import java.util.Set;
 /**
  * Forget, retain (and other) examples drawn in step: an epoch is one pass over the primary set ("forget", or "train"
  * when fine-tuning) in a seeded shuffled order; micro-batch i pairs the primary set's i-th batch with the i-th batch
- * of every other set, which cycles when it is smaller or larger (its own shuffle per epoch). A pure function of
- * (epoch, index), so a resumed run sees exactly the batches an uninterrupted one would. Sets named {@code aligned}
- * have the primary set's size and are drawn in its order, so that row i of both is one pair (AltPO's alternate and
- * original answers to the same question).
+ * of every other set, which cycles when it is smaller or larger (its own shuffle per epoch). Aligned sets (DPO's
+ * "rejected" beside the primary "chosen") have the primary's size and are drawn at the primary's positions, so row k
+ * of both batches comes from the same record. A pure function of (epoch, index), so a resumed run sees exactly the
+ * batches an uninterrupted one would.
  */
 public final class PairedBatchSource implements BatchSource<StepBatches> {
     private final String primary;
@@ -30,14 +30,9 @@ public final class PairedBatchSource implements BatchSource<StepBatches> {
         this(primary, sets, Set.of(), batchSize, padId, seed);
     }
 
+    /** As above, with {@code aligned} sets drawn record-for-record with the primary set. */
     public PairedBatchSource(String primary, Map<String, List<Example>> sets, Set<String> aligned, int batchSize,
             int padId, long seed) {
-        for (String a : aligned) {
-            if (!sets.containsKey(a) || sets.get(a).size() != sets.get(primary).size()) {
-                throw new IllegalArgumentException("the '" + a + "' set must have as many examples as the '" + primary
-                        + "' set to be paired with it row by row");
-            }
-        }
         if (!sets.containsKey(primary) || sets.get(primary).isEmpty()) {
             throw new IllegalArgumentException("the '" + primary + "' set is empty");
         }
@@ -46,12 +41,18 @@ public final class PairedBatchSource implements BatchSource<StepBatches> {
                 throw new IllegalArgumentException("the '" + e.getKey() + "' set is empty");
             }
         }
+        for (String a : aligned) {
+            if (!sets.containsKey(a) || sets.get(a).size() != sets.get(primary).size()) {
+                throw new IllegalArgumentException("the aligned set '" + a + "' must have as many examples as '"
+                        + primary + "' (" + sets.get(primary).size() + ")");
+            }
+        }
+        this.aligned = Set.copyOf(aligned);
         this.primary = primary;
         this.sets = new LinkedHashMap<>(sets);
         this.batchSize = batchSize;
         this.padId = padId;
         this.seed = seed;
-        this.aligned = Set.copyOf(aligned);
     }
 
     @Override

@@ -1,14 +1,18 @@
 package dev.lethe.unlearn.job;
 
-import dev.lethe.optim.train.Batch;
+import dev.lethe.optim.train.MicroBatch;
+import dev.lethe.unlearn.data.Batch;
 import java.util.Map;
 
-/** One micro-batch of an unlearning or fine-tuning run: named token batches ("forget", "retain", "idk", "train"). */
-public record StepBatches(Map<String, dev.lethe.unlearn.data.Batch> batches) implements Batch {
+/**
+ * One micro-batch of an unlearning or fine-tuning run (the optim {@link MicroBatch}): a padded token {@link Batch} per
+ * objective name ("forget", "retain", "idk", "train").
+ */
+public record StepBatches(Map<String, Batch> batches) implements MicroBatch {
     @Override
     public long tokens() {
         long n = 0;
-        for (dev.lethe.unlearn.data.Batch b : batches.values()) {
+        for (Batch b : batches.values()) {
             n += (long) b.batch() * b.length();
         }
         return n;

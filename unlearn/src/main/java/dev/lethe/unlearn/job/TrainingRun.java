@@ -6,9 +6,9 @@ import dev.lethe.engine.Tensor;
 import dev.lethe.optim.AdamW;
 import dev.lethe.optim.LrSchedule;
 import dev.lethe.optim.Trainable;
+import dev.lethe.optim.rule.StepContext;
 import dev.lethe.optim.rule.TapeOracle;
 import dev.lethe.optim.rule.UpdateRule;
-import dev.lethe.optim.rule.WeightAveraging;
 import dev.lethe.optim.train.Trainer;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.data.Example;
@@ -29,18 +29,21 @@ import java.util.function.Consumer;
  * Trains a model with named objectives and an update rule over paired example sets, with AdamW, a warm-up schedule,
  * optional clipping and accumulation, JSON-lines metrics and an atomic checkpoint to resume from: the loop under
  * {@code lethe unlearn}, {@code lethe finetune} and the relearning attack. Only parameters matching the trainable regex
- * get gradients; the rest are frozen for the run (and unfrozen afterwards).
+ * get gradients; the rest are frozen for the run (and unfrozen afterwards). The path from a recipe to a gradient is
+ * walked through in {@link dev.lethe.unlearn}'s package documentation.
  */
 public final class TrainingRun {
-    /** What a run needs besides settings. */
+    /**
+     * What a run needs besides settings. {@code alignedSets} are drawn record-for-record with the primary set (DPO's
+     * rejected answers beside the chosen ones); the other sets cycle on their own.
+     */
     public record Spec(CausalLM model, CausalLM reference, Map<String, Objective> objectives, UpdateRule rule,
-                       String primarySet, Map<String, List<Example>> sets, Set<String> alignedSets, int padId,
-                       Path workDir, boolean progressBar, Consumer<Map<String, Object>> listener) {
-        /** A run whose other sets are drawn independently of the primary one. */
+                       String primarySet, Map<String, List<Example>> sets, int padId, Path workDir,
+                       boolean progressBar, Consumer<Map<String, Object>> listener, Set<String> alignedSets) {
         public Spec(CausalLM model, CausalLM reference, Map<String, Objective> objectives, UpdateRule rule,
                 String primarySet, Map<String, List<Example>> sets, int padId, Path workDir, boolean progressBar,
                 Consumer<Map<String, Object>> listener) {
-            this(model, reference, objectives, rule, primarySet, sets, Set.of(), padId, workDir, progressBar, listener);
+            this(model, reference, objectives, rule, primarySet, sets, padId, workDir, progressBar, listener, Set.of());
         }
     }
 
@@ -72,16 +75,29 @@ public final class TrainingRun {
         }
     }
 
+    /** The gradient oracle of one micro-batch: each named objective bound to this batch and recorded on a tape. */
+    private static TapeOracle oracle(Spec spec, Map<String, Objective> objectives, StepBatches batch,
+                                     List<Tensor> trainable, BufferPool pool) {
+        Map<String, TapeOracle.TapeLoss> losses = new LinkedHashMap<>();
+        objectives.forEach((name, objective) -> losses.put(name, tape -> objective.loss(
+                new LossContext(tape, spec.model(), spec.reference(), batch.batches()))));
+        return new TapeOracle(trainable, losses, pool);
+    }
+
     private static Outcome train(Spec spec, Settings s, List<Tensor> trainable) throws IOException {
         PairedBatchSource source = new PairedBatchSource(spec.primarySet(), spec.sets(), spec.alignedSets(),
-                s.integer("batch_size"), spec.padId(), s.integer("seed"));
+                s.integer("batch_size"),
+                spec.padId(), s.integer("seed"));
         int accum = s.integer("grad_accum");
         long stepsPerEpoch = Math.max(1, source.batchesPerEpoch() / accum);
         long total = stepsPerEpoch * s.integer("epochs");
         if (s.integer("max_steps") > 0) {
             total = Math.min(total, s.integer("max_steps"));
         }
-        long warmup = Math.round(s.number("warmup_epochs") * stepsPerEpoch);
+        // warm-up in optimizer steps when given, else in epochs: two runs compared at equal steps (a target and a
+        // retain model on sets of different sizes) must warm up for the same number of steps
+        long warmup = s.integer("warmup_steps") > 0 ? s.integer("warmup_steps")
+                : Math.round(s.number("warmup_epochs") * stepsPerEpoch);
         LrSchedule schedule = switch (s.string("schedule")) {
             case "constant" -> LrSchedule.constant(warmup);
             case "linear" -> LrSchedule.linear(warmup, total);
@@ -96,12 +112,7 @@ public final class TrainingRun {
         List<Map<String, Object>> history = new ArrayList<>();
         Trainer<StepBatches> trainer = Trainer.builder(params, spec.rule(),
                         new AdamW(s.number("lr"), 0.9, 0.999, 1e-8, s.number("weight_decay")), source,
-                        (StepBatches batch, dev.lethe.optim.rule.StepContext ctx) -> {
-                            Map<String, TapeOracle.Objective> fns = new LinkedHashMap<>();
-                            objectives.forEach((name, obj) -> fns.put(name, tape -> obj.loss(
-                                    new LossContext(tape, spec.model(), spec.reference(), batch.batches()))));
-                            return new TapeOracle(trainable, fns, pool);
-                        })
+                        (StepBatches batch, StepContext ctx) -> oracle(spec, objectives, batch, trainable, pool))
                 .learningRate(s.number("lr"), schedule)
                 .clipNorm(s.number("clip_norm"))
                 .accumulation(accum)
@@ -123,9 +134,7 @@ public final class TrainingRun {
             trainer.resume(ckpt);
         }
         trainer.run();
-        if (spec.rule() instanceof WeightAveraging wa && wa.count() > 0) {
-            wa.applyTo(params);
-        }
+        spec.rule().finish(params); // e.g. weight averaging, wherever it sits in the rule, puts the average in place
         return new Outcome(trainer.step(), history.isEmpty() ? Map.of() : history.get(history.size() - 1), history);
     }
 }

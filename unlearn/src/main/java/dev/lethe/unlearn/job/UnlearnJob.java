@@ -2,14 +2,15 @@ package dev.lethe.unlearn.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.generate.Generator;
 import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.AlternateAnswers;
 import dev.lethe.unlearn.data.Batch;
 import dev.lethe.unlearn.data.Encoder;
 import dev.lethe.unlearn.data.Example;
-import dev.lethe.unlearn.data.PromptTemplate;
 import dev.lethe.unlearn.data.QaRecord;
 import dev.lethe.unlearn.objective.Objective;
 import dev.lethe.unlearn.recipe.Plan;
@@ -111,16 +112,17 @@ public final class UnlearnJob {
             o.prepare(new Objective.Preparation(model, in.tokenizer(), in.forget()));
         }
         CausalLM reference = plan.needsReference() ? model.frozenCopy() : null;
-        Files.createDirectories(in.out());
-        writeRecipe(in.out().resolve("recipe.json"), in.recipe(), resolved, fraction);
-        TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(model, reference, plan.objectives(),
-                plan.rule(), "forget", sets, aligned, pad, in.out(), in.progressBar(), in.listener()), resolved);
-        if (plan.then() != null) {
-            UndoStage.run(model, plan.then(), retain, pad, in.out(), resolved, in.progressBar(), in.listener());
+        try (RunFolderLock lock = RunFolderLock.acquire(in.out(), "UnlearnJob " + in.recipe().name())) {
+            writeRecipe(in.out().resolve("recipe.json"), in.recipe(), resolved, fraction);
+            TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(model, reference, plan.objectives(),
+                    plan.rule(), "forget", sets, pad, in.out(), in.progressBar(), in.listener(), aligned), resolved);
+            if (plan.then() != null) {
+                UndoStage.run(model, plan.then(), retain, pad, in.out(), resolved, in.progressBar(), in.listener());
+            }
+            model.save(in.out());
+            Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
+            return new Result(in.out(), outcome, fraction, resolved);
         }
-        model.save(in.out());
-        Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
-        return new Result(in.out(), outcome, fraction, resolved);
     }
 
     /**
@@ -150,7 +152,7 @@ public final class UnlearnJob {
 
     static Encoder encoder(Tokenizer tok, Settings s) {
         String t = s.string("template");
-        PromptTemplate template = t.contains("{question}") ? PromptTemplate.of(t, " ") : PromptTemplate.named(t);
+        PromptTemplate template = PromptTemplate.parse(t);
         boolean bos = tok.bosId().isPresent() && (tok.eosId().isEmpty() || tok.bosId().getAsInt() != tok.eosId()
                 .getAsInt());
         return new Encoder(tok, template, s.integer("max_length"), bos, true);

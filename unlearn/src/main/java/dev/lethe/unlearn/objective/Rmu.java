@@ -21,6 +21,19 @@ public final class Rmu implements Objective {
     private final double[] u;
 
     /** u is drawn once from {@code seed}: one fixed direction per forget corpus. */
+    /**
+     * The steered layer for a {@code layer} setting: a number in [0, numLayers), or "auto" for layer 7 (the WMDP Zephyr
+     * run) capped at the second-to-last layer of smaller models.
+     */
+    public static int layer(String setting, int numLayers) {
+        int layer = setting.equals("auto") ? Math.max(0, Math.min(7, numLayers - 2)) : Integer.parseInt(setting.trim());
+        if (layer < 0 || layer >= numLayers) {
+            throw new IllegalArgumentException("setting 'layer' must be in [0, " + (numLayers - 1) + "] for this model"
+                    + " (or auto), got " + layer);
+        }
+        return layer;
+    }
+
     public Rmu(int layer, double steering, double alpha, int hiddenSize, long seed) {
         this.layer = layer;
         this.steering = steering;

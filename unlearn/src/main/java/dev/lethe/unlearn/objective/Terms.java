@@ -4,6 +4,7 @@ import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.engine.ops.Elementwise;
 import dev.lethe.engine.ops.Reductions;
+import java.util.function.DoubleUnaryOperator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -30,6 +31,20 @@ public final class Terms {
     /** -(2/beta) * mean_i log sigmoid(u_i) for a [B] tensor u (the NPO/DPO family's outer form). */
     public static Tensor npoOuter(Tape tape, Tensor u, double beta) {
         return Elementwise.mulScalar(tape, Reductions.meanAll(tape, Elementwise.logSigmoid(tape, u)), -2.0 / beta);
+    }
+
+    /**
+     * Token-weighted ascent, mean over scored tokens of w_t log p_theta(y_t) = -mean w_t CE_t, with the weight
+     * w_t = weight(log p_t) a constant (stopgrad) of the token's own log-probability (WGA, SatImp).
+     */
+    public static Tensor weightedAscent(Tape tape, ModelScores s, DoubleUnaryOperator weightOfLogProb) {
+        double[] lp = tokenLogProbValues(s);
+        double[] w = new double[lp.length];
+        for (int i = 0; i < lp.length; i++) {
+            w[i] = s.scored()[i] == 0 ? 0 : weightOfLogProb.applyAsDouble(lp[i]);
+        }
+        Tensor weighted = Elementwise.mul(tape, s.tokenLogProbs(), tokenConstant(tape, s, w));
+        return Elementwise.mulScalar(tape, Reductions.sumAll(tape, weighted), 1.0 / s.scoredCount());
     }
 
     /** A constant [B, T-1] tensor of per-token values in the scores' dtype. */

@@ -1,9 +1,6 @@
 package dev.lethe.unlearn.objective;
 
-import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
-import dev.lethe.engine.ops.Elementwise;
-import dev.lethe.engine.ops.Reductions;
 
 /**
  * Weighted gradient ascent, WGA (arXiv 2502.19301, eq. 6; algorithms.md 5.11): w_t = stopgrad(p_theta(y_t)^beta),
@@ -21,15 +18,7 @@ public record WeightedGradientAscent(double beta, String batchName) implements O
 
     @Override
     public Tensor loss(LossContext ctx) {
-        Tape t = ctx.tape();
-        ModelScores s = ctx.scores(batchName);
-        double[] lp = Terms.tokenLogProbValues(s);
-        double[] w = new double[lp.length];
-        for (int i = 0; i < lp.length; i++) {
-            w[i] = s.scored()[i] == 0 ? 0 : Math.exp(beta * lp[i]);
-        }
-        // -mean(w * CE) = mean(w * log p)
-        Tensor weighted = Elementwise.mul(t, s.tokenLogProbs(), Terms.tokenConstant(t, s, w));
-        return Elementwise.mulScalar(t, Reductions.sumAll(t, weighted), 1.0 / s.scoredCount());
+        // w_t = p_theta(y_t)^beta = exp(beta log p)
+        return Terms.weightedAscent(ctx.tape(), ctx.scores(batchName), lp -> Math.exp(beta * lp));
     }
 }

@@ -5,10 +5,25 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A named unlearning method: its paper, a one-line summary, its default hyper-parameters (the paper's or the official
- * code's, see algorithms.md) and how settings turn into a {@link Plan} (objectives + update rule + trainable set).
+ * A named unlearning method: its paper, a one-line summary, the equation it implements and the class and method that
+ * implement it ({@link Method}, from which docs/methods.md is generated), its default hyper-parameters (the paper's or
+ * the official code's, see algorithms.md) and how settings turn into a {@link Plan} (objectives + update rule +
+ * trainable set).
  */
-public record Recipe(String name, String paper, String summary, Map<String, String> defaults, Planner planner) {
+public record Recipe(String name, String paper, String summary, Method method, Map<String, String> defaults,
+                     Planner planner) {
+    /**
+     * Where a reader goes from the paper to the code: the equation in one line of plain math and the one class and
+     * method (declared in that class) that implement it.
+     */
+    public record Method(String equation, Class<?> implementation, String member) {
+        public Method {
+            if (equation == null || equation.isBlank() || implementation == null || member == null || member.isBlank()) {
+                throw new IllegalArgumentException("a recipe's method needs an equation, a class and a method name");
+            }
+        }
+    }
+
     /** Builds the plan from resolved settings and the model's config. */
     @FunctionalInterface
     public interface Planner {

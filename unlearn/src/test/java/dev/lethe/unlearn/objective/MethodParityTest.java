@@ -15,7 +15,7 @@ import dev.lethe.optim.rule.TapeOracle;
 import dev.lethe.transformer.generate.DecodingStep;
 import dev.lethe.transformer.generate.GuidanceHead;
 import dev.lethe.transformer.generate.TemperThenTilt;
-import dev.lethe.transformer.io.CheckpointReader;
+import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
 import dev.lethe.unlearn.data.Batch;
@@ -188,7 +188,7 @@ class MethodParityTest {
     void gruDirectionsOfTwoStepsMatchPyTorch(String model) throws Exception {
         Setup s = setup(model);
         List<Tensor> params = new ArrayList<>(s.model().parameters().values());
-        Map<String, TapeOracle.Objective> fns = new LinkedHashMap<>();
+        Map<String, TapeOracle.TapeLoss> fns = new LinkedHashMap<>();
         fns.put("forget", tape -> new GradientAscent().loss(new LossContext(tape, s.model(), null, s.batches())));
         fns.put("retain", tape -> new RetainNll().loss(new LossContext(tape, s.model(), null, s.batches())));
         TapeOracle oracle = new TapeOracle(params, fns, new BufferPool());

@@ -2,8 +2,8 @@ package dev.lethe.unlearn.objective;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.engine.testing.SharedFiles;
-import dev.lethe.transformer.io.CheckpointReader;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.data.Batch;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class ObjectiveParityTest {
     static Stream<Arguments> cases() {
         String[] objectives = {"ga", "nll", "graddiff", "kl", "npo", "npo_retain", "simnpo", "dpo", "idknll", "wga",
-            "satimp", "undial", "ceu", "logit_margin", "rmu"};
+            "satimp", "undial", "ceu", "logit_margin", "rmu", "dpo_paper", "undial_official", "logit_margin_official"};
         return Stream.of("gpt2", "llama").flatMap(m -> Stream.of(objectives).map(o -> Arguments.of(m, o)));
     }
 
@@ -59,6 +59,10 @@ class ObjectiveParityTest {
             case "undial" -> new Undial(10.0);
             case "ceu" -> new CrossEntropyUnlearning();
             case "logit_margin" -> new LogitMarginFlattening();
+            // the variants that options select (open-unlearning's code; make_objective_fixtures.py VARIANTS)
+            case "dpo_paper" -> new Dpo(0.1, true, "chosen", "rejected");
+            case "undial_official" -> new Undial(10.0, true, "forget");
+            case "logit_margin_official" -> new LogitMarginFlattening(true, "forget");
             case "rmu" -> {
                 INDArray u = r.readFloat64("rmu.u");
                 double[] d = new double[(int) u.length()];
@@ -75,7 +79,8 @@ class ObjectiveParityTest {
     @MethodSource("cases")
     void matchesPyTorch(String model, String name) throws Exception {
         Path dir = SharedFiles.path("fixtures/hf/" + model);
-        Path fixture = Path.of(getClass().getResource("/objectives/" + model + "_objectives.safetensors").toURI());
+        String file = name.endsWith("_official") || name.endsWith("_paper") ? "_objective_variants" : "_objectives";
+        Path fixture = Path.of(getClass().getResource("/objectives/" + model + file + ".safetensors").toURI());
         CausalLM m = CausalLM.load(dir);
         CausalLM reference = m.frozenCopy();
         reference.parameters().values().forEach(p -> p.value().muli(0.98));

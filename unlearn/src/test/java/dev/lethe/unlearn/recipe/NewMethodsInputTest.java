@@ -10,19 +10,14 @@ import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
 import dev.lethe.unlearn.data.AlternateAnswers;
-import dev.lethe.unlearn.data.Batch;
-import dev.lethe.unlearn.data.Example;
-import dev.lethe.unlearn.data.PromptTemplate;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.unlearn.data.QaRecord;
-import dev.lethe.unlearn.job.PairedBatchSource;
 import dev.lethe.unlearn.job.UndoStage;
 import dev.lethe.unlearn.job.UnlearnJob;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -92,38 +87,6 @@ class NewMethodsInputTest {
             AlternateAnswers.write(file, a);
             assertThat(AlternateAnswers.read(file)).isEqualTo(a);
         }
-    }
-
-    @Test
-    void alignedSetsAreDrawnRowByRowWithThePrimarySet() {
-        List<Example> forget = new ArrayList<>();
-        List<Example> alternate = new ArrayList<>();
-        List<Example> retain = new ArrayList<>();
-        for (int i = 0; i < 7; i++) {
-            forget.add(new Example(new int[] {1}, new int[] {100 + i}));
-            alternate.add(new Example(new int[] {1}, new int[] {200 + i}));
-            retain.add(new Example(new int[] {1}, new int[] {300 + i}));
-        }
-        Map<String, List<Example>> sets = new LinkedHashMap<>();
-        sets.put("forget", forget);
-        sets.put("alternate", alternate);
-        sets.put("retain", retain);
-        PairedBatchSource src = new PairedBatchSource("forget", sets, Set.of("alternate"), 3, 0, 4);
-        int misaligned = 0;
-        for (long epoch = 0; epoch < 3; epoch++) {
-            for (long i = 0; i < src.batchesPerEpoch(); i++) {
-                Map<String, Batch> b = src.batch(epoch, i).batches();
-                for (int row = 0; row < b.get("forget").batch(); row++) {
-                    int f = b.get("forget").ids()[row * 2 + 1];
-                    assertThat(b.get("alternate").ids()[row * 2 + 1]).isEqualTo(f + 100);
-                    misaligned += b.get("retain").ids()[row * 2 + 1] == f + 200 ? 0 : 1;
-                }
-            }
-        }
-        assertThat(misaligned).as("the unaligned retain set keeps its own order").isPositive();
-        sets.put("alternate", alternate.subList(0, 6));
-        assertThatThrownBy(() -> new PairedBatchSource("forget", sets, Set.of("alternate"), 3, 0, 4))
-                .hasMessageContaining("'alternate' set must have as many examples");
     }
 
     @Test

@@ -134,7 +134,7 @@ class RecipeSmokeTest {
 
     private static Map<String, Batch> fullBatches(Tokenizer tok, Settings s, List<QaRecord> forget,
             List<QaRecord> retain, List<String> idk) {
-        var enc = new dev.lethe.unlearn.data.Encoder(tok, dev.lethe.unlearn.data.PromptTemplate.PLAIN,
+        var enc = new dev.lethe.unlearn.data.Encoder(tok, dev.lethe.transformer.tokenizer.PromptTemplate.PLAIN,
                 s.integer("max_length"), tok.bosId().isPresent(), true);
         int pad = tok.padId().orElse(0);
         Map<String, Batch> m = new LinkedHashMap<>();
