@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 SHARED = sys.argv[1]
-OUT = sys.argv[2]
+OUT = sys.argv[2] if len(sys.argv) > 2 else None
 sys.path.insert(0, os.path.join(SHARED, "reference"))
 import safetensors_io as st  # noqa: E402
 
@@ -291,4 +291,5 @@ def main():
         print("logit check", name, err, "wrote", name + "_objectives.safetensors", flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

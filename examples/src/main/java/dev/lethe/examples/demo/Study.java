@@ -59,7 +59,10 @@ public final class Study {
                 log.printf("== %s (%s)%n", name, recipe.paper());
                 long t0 = System.nanoTime();
                 CausalLM model = CausalLM.load(targetDir);
-                Settings s = recipe.settings().with(Demo.UNLEARN_SETTINGS).with(o.sets());
+                // LUNAR's reference prompts: the never-seen holdout authors' questions, which the target cannot answer
+                List<String> needs = recipe.defaults().containsKey("reference_prompts")
+                        ? List.of("reference_prompts=" + data.holdout()) : List.of();
+                Settings s = recipe.settings().with(Demo.UNLEARN_SETTINGS).with(needs).with(o.sets());
                 Path dir = o.out().resolve("runs").resolve(name);
                 Demo.deleteRecursively(dir);
                 UnlearnJob.run(new UnlearnJob.Inputs(model, tok, forget, retain, idk, recipe, s, dir, false, null));

@@ -120,7 +120,13 @@ public final class LumeStudy {
             for (String name : recipes) {
                 Recipe recipe = Recipes.get(name);
                 log.printf("== %s (%s)%n", name, recipe.paper());
-                Settings s = recipe.settings().with(UNLEARN_SETTINGS).with(o.sets());
+                List<String> needs = List.of();
+                if (recipe.defaults().containsKey("reference_prompts")) { // LUNAR: the never-trained documents
+                    Path prompts = o.out().resolve("reference_prompts.txt");
+                    Files.write(prompts, sets.nonMembers().stream().map(t -> t.replace('\n', ' ')).toList());
+                    needs = List.of("reference_prompts=" + prompts);
+                }
+                Settings s = recipe.settings().with(UNLEARN_SETTINGS).with(needs).with(o.sets());
                 Path dir = o.out().resolve("runs").resolve(name);
                 deleteRecursively(dir);
                 long t0 = System.nanoTime();

@@ -12,10 +12,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Knowledge distillation from the reference model (the teacher) into the trained model (the student), Hinton et al.
  * arXiv 1503.02531 section 2: (1 - w) T^2 KL(softmax(z_t / T) || softmax(z_s / T)) + w NLL(y), the KL summed over the
- * vocabulary and averaged over the positions that predict a scored token, the NLL the batch's mean cross-entropy.
- * T^2 keeps the soft term's gradient scale independent of T. Teacher and student must share the vocabulary.
+ * vocabulary and averaged over the counted positions, the NLL the batch's mean cross-entropy. T^2 keeps the soft
+ * term's gradient scale independent of T. Teacher and student must share the vocabulary.
+ *
+ * <p>Two position sets: the positions that predict a scored token ({@code ./lethe distill}, fine-tuning style), or
+ * every non-pad position ({@code everyPosition}: UNDO's distillation on outputs, arXiv 2506.06278 section 3 and
+ * algorithms.md 5.13, at T = 1 without hard labels, see {@link #onOutputs}).
  */
-public record Distillation(String batchName, double temperature, double hardWeight) implements Objective {
+public record Distillation(String batchName, double temperature, double hardWeight, boolean everyPosition)
+        implements Objective {
     public Distillation {
         if (!(temperature > 0)) {
             throw new IllegalArgumentException("distillation temperature must be positive, got " + temperature);
@@ -23,6 +28,16 @@ public record Distillation(String batchName, double temperature, double hardWeig
         if (hardWeight < 0 || hardWeight > 1) {
             throw new IllegalArgumentException("distillation hard_weight must be in [0, 1], got " + hardWeight);
         }
+    }
+
+    /** Distillation at the positions that predict a scored (answer) token. */
+    public Distillation(String batchName, double temperature, double hardWeight) {
+        this(batchName, temperature, hardWeight, false);
+    }
+
+    /** UNDO's distillation on outputs: forward KL at T = 1 over every non-pad position, no hard labels. */
+    public static Distillation onOutputs(String batchName) {
+        return new Distillation(batchName, 1.0, 0.0, true);
     }
 
     @Override
@@ -45,27 +60,28 @@ public record Distillation(String batchName, double temperature, double hardWeig
                     + " and student logits " + Arrays.toString(s.logits().shape()) + " differ: distillation needs"
                     + " models with the same vocabulary (tokenizer)");
         }
-        if (s.scoredCount() == 0) {
-            throw new IllegalArgumentException("batch has no scored tokens (every label is -100)");
+        boolean[] counted = countedPositions(ctx, s);
+        int count = 0;
+        for (boolean c : counted) {
+            count += c ? 1 : 0;
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("batch '" + batchName + "' has no " + (everyPosition ? "non-pad"
+                    : "scored") + " position to distill on");
         }
         double temp = temperature;
         Tensor logPt = Softmax.logSoftmax(t, Elementwise.mulScalar(t, teacher.logits(), 1.0 / temp));
         Tensor logPs = Softmax.logSoftmax(t, Elementwise.mulScalar(t, s.logits(), 1.0 / temp));
-        // weights p_t(v) / N at positions j that predict a scored token j + 1, zero elsewhere (a constant)
+        // weights p_t(v) / N at the counted positions, zero elsewhere (a constant)
         INDArray lt = logPt.value();
         INDArray w = t.allocate(lt.dataType(), lt.shape());
         long vocab = lt.size(2);
-        int len = s.length();
         Buf in = Buf.of(lt);
         Buf out = Buf.of(w);
-        for (int b = 0; b < s.batch(); b++) {
-            for (int j = 0; j < len; j++) {
-                boolean scored = j < len - 1 && s.scored()[b * (len - 1) + j] == 1;
-                long base = ((long) b * len + j) * vocab;
-                for (long v = 0; v < vocab; v++) {
-                    int i = (int) (base + v);
-                    out.set(i, scored ? Math.exp(in.get(i)) / s.scoredCount() : 0.0);
-                }
+        for (int p = 0; p < counted.length; p++) {
+            for (long v = 0; v < vocab; v++) {
+                int i = (int) (p * vocab + v);
+                out.set(i, counted[p] ? Math.exp(in.get(i)) / count : 0.0);
             }
         }
         Tensor kl = Reductions.sumAll(t, Elementwise.mul(t, t.constant(w), Elementwise.sub(t, logPt, logPs)));
@@ -74,5 +90,19 @@ public record Distillation(String batchName, double temperature, double hardWeig
             return soft;
         }
         return Elementwise.add(t, soft, Elementwise.mulScalar(t, Terms.meanOverTokensNll(t, s), hardWeight));
+    }
+
+    /** Row-major over (batch, position): the positions whose distributions are distilled. */
+    private boolean[] countedPositions(LossContext ctx, ModelScores s) {
+        int len = s.length();
+        boolean[] counted = new boolean[s.batch() * len];
+        int[] mask = everyPosition ? ctx.batch(batchName).mask() : null;
+        for (int b = 0; b < s.batch(); b++) {
+            for (int j = 0; j < len; j++) {
+                int p = b * len + j;
+                counted[p] = everyPosition ? mask[p] == 1 : j < len - 1 && s.scored()[b * (len - 1) + j] == 1;
+            }
+        }
+        return counted;
     }
 }

@@ -6,12 +6,33 @@ import java.util.Map;
 
 /**
  * What a recipe resolves to for one run: the named objectives the update rule combines (usually "forget" and
- * "retain"), the rule itself, which parameters train (a regex over Hugging Face names), and which data the objectives
- * need besides forget and retain ("I don't know" answers for IdkDPO/IdkNLL).
+ * "retain"), the rule itself, which parameters train (a regex over Hugging Face names), which data the objectives
+ * need besides forget and retain ("I don't know" answers for IdkDPO/IdkNLL, alternate answers for AltPO), and an
+ * optional stage run after training (UNDO's noise-and-distill).
  */
-public record Plan(Map<String, Objective> objectives, UpdateRule rule, String trainable, boolean needsIdk) {
+public record Plan(Map<String, Objective> objectives, UpdateRule rule, String trainable, boolean needsIdk,
+                   boolean needsAlternates, NoiseAndDistill then) {
+    /** UNDO's stages 2-3 (arXiv 2506.06278): noise the weights with (alpha, beta), then distill for {@code steps}. */
+    public record NoiseAndDistill(double alpha, double beta, int steps, double lr) {
+        public NoiseAndDistill {
+            if (!(alpha >= 0 && alpha <= 1)) {
+                throw new IllegalArgumentException("setting 'noise_alpha' must be in [0, 1], got " + alpha);
+            }
+            if (!(beta >= 0)) {
+                throw new IllegalArgumentException("setting 'noise_beta' must be >= 0, got " + beta);
+            }
+            if (steps < 1) {
+                throw new IllegalArgumentException("setting 'distill_steps' must be >= 1, got " + steps);
+            }
+        }
+    }
+
     public Plan {
         objectives = Map.copyOf(objectives);
+    }
+
+    public Plan(Map<String, Objective> objectives, UpdateRule rule, String trainable, boolean needsIdk) {
+        this(objectives, rule, trainable, needsIdk, false, null);
     }
 
     public boolean needsReference() {

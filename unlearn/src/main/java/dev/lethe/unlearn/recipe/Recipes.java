@@ -3,19 +3,24 @@ package dev.lethe.unlearn.recipe;
 import dev.lethe.optim.rule.Bilevel;
 import dev.lethe.optim.rule.CurvatureRegularization;
 import dev.lethe.optim.rule.GradNormPenalty;
+import dev.lethe.optim.rule.Gru;
 import dev.lethe.optim.rule.PrimalDual;
 import dev.lethe.optim.rule.RandomizedSmoothing;
 import dev.lethe.optim.rule.Sam;
+import dev.lethe.optim.rule.Sibl;
 import dev.lethe.optim.rule.UpdateRule;
 import dev.lethe.optim.rule.WeightAveraging;
 import dev.lethe.optim.rule.WeightedSum;
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.objective.CrossEntropyUnlearning;
+import dev.lethe.unlearn.objective.Distillation;
 import dev.lethe.unlearn.objective.Dpo;
 import dev.lethe.unlearn.objective.GradientAscent;
 import dev.lethe.unlearn.objective.KlToReference;
 import dev.lethe.unlearn.objective.LogitMarginFlattening;
+import dev.lethe.unlearn.objective.Lunar;
+import dev.lethe.unlearn.objective.MeanLogitMargin;
 import dev.lethe.unlearn.objective.Npo;
 import dev.lethe.unlearn.objective.Objective;
 import dev.lethe.unlearn.objective.RetainNll;
@@ -25,6 +30,7 @@ import dev.lethe.unlearn.objective.SimNpo;
 import dev.lethe.unlearn.objective.Undial;
 import dev.lethe.unlearn.objective.WeightedGradientAscent;
 import dev.lethe.unlearn.select.TokenSelection;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -159,6 +165,55 @@ public final class Recipes {
                         TokenSelection.class, "apply"),
                 ordered("beta", "0.1", "gamma", "1", "alpha", "1", "su", "ngram"),
                 (s, c) -> withRetain(new Npo(s.number("beta")), new RetainNll(), s));
+        add("gru", "arXiv 2503.09117", "forget gradient (GA or NPO) with its conflict with a moving average of the"
+                + " retain gradient projected out",
+                m("avg_r <- gamma g_r + (1 - gamma) avg_r; d = g_f - (<g_f,avg_r>/||avg_r||^2) avg_r if <g_f,avg_r> < 0,"
+                        + " else g_f", Gru.class, "direction"),
+                ordered("forget_loss", "ga", "beta", "0.1", "gamma_gru", "0.8"),
+                (s, c) -> new Plan(objectives(forgetLoss(s), new RetainNll()), new Gru(s.number("gamma_gru")),
+                        s.string("trainable"), false));
+        add("altpo", "arXiv 2409.13474", "DPO preferring the model's own alternate answers over the forget answers"
+                + " + retain NLL",
+                m("L = -(2/beta) mean log sigmoid(beta (Delta(alternate) - Delta(forget))) + alpha NLL(D_r); alternates"
+                        + " sampled from the model itself (AlternateAnswers)", Dpo.class, "loss"),
+                ordered("beta", "0.1", "gamma", "1", "alpha", "1", "alternates", "generate",
+                        "alt_per_question", "5", "alt_max_new_tokens", "64", "alt_prompt", "instruct",
+                        "alt_temperature", "1"), (s, c) -> {
+                    Plan p = withRetain(new Dpo(s.number("beta"), false, "alternate", "forget"), new RetainNll(), s);
+                    return new Plan(p.objectives(), p.rule(), p.trainable(), false, true, null);
+                });
+        add("undo", "arXiv 2506.06278", "unlearn (NPO + retain NLL), noise the weights, distill the unlearned model's"
+                + " outputs into the noised copy on retain data",
+                m("unlearn; W <- (1 - a) W + a b N (Xavier); min sum p_T (log p_T - log p_S) / #tokens on retain data",
+                        Distillation.class, "loss"),
+                ordered("beta", "0.1", "gamma", "1", "alpha", "1",
+                        "noise_alpha", "0.5", "noise_beta", "0.1", "distill_steps", "50", "distill_lr", "1e-4"),
+                (s, c) -> {
+                    Plan p = withRetain(new Npo(s.number("beta")), new RetainNll(), s);
+                    return new Plan(p.objectives(), p.rule(), p.trainable(), false, false, new Plan.NoiseAndDistill(
+                            s.number("noise_alpha"), s.number("noise_beta"), s.integer("distill_steps"),
+                            s.number("distill_lr")));
+                });
+        add("lunar", "arXiv 2502.07218", "refit one MLP down-projection so forget activations move along a refusal"
+                + " direction and retain ones stay",
+                m("r = mean h_l(ref)[last] - mean h_l(D_f)[last]; L = MSE_f(h_l, h_l^0 + c r) + MSE_r(h_l, h_l^0),"
+                        + " only W_down of layer l trains", Lunar.class, "loss"),
+                ordered("layer", "auto", "coeff", "2", "reference_prompts", "",
+                        "lr", "1e-3", "trainable", "auto"), Recipes::lunar);
+        add("sibl", "arXiv 2506.12618 (the open-unlearning report; SIBL's own paper not verified)",
+                "sparse bilevel augmented Lagrangian: masked inner retain steps, CG implicit correction, dual ascent on"
+                        + " the retain constraint",
+                m("K x theta <- theta - eta M grad(L_r + g1 |M theta|); solve M H_r M h = M grad L_in by CG;"
+                        + " d = M (grad L_f + lambda grad L_r - H_AL h); lambda <- max(0, lambda + rho (L_r - eps))",
+                        Sibl.class, "direction"),
+                ordered("sparsity", "0.9",
+                        "epsilon", "0.1", "inner_steps", "10", "inner_lr", "1e-4", "rho", "1", "l1", "1e-4",
+                        "implicit", "true", "cg_iters", "10", "cg_tol", "1e-3", "fd_step", "1e-3", "lr", "1e-4",
+                        "batch_size", "2", "max_steps", "20", "warmup_epochs", "0", "schedule", "constant"),
+                (s, c) -> new Plan(objectives(new MeanLogitMargin(), new RetainNll()), new Sibl(new Sibl.Settings(
+                        s.number("sparsity"), s.number("epsilon"), s.integer("inner_steps"), s.number("inner_lr"),
+                        s.number("rho"), s.number("l1"), s.flag("implicit"), s.integer("cg_iters"), s.number("cg_tol"),
+                        s.number("fd_step"))), s.string("trainable"), false));
     }
 
     private Recipes() {
@@ -213,6 +268,34 @@ public final class Recipes {
 
     private static Plan wrapNpo(Settings s, UpdateRule rule) {
         return new Plan(objectives(new Npo(s.number("beta")), new RetainNll()), rule, s.string("trainable"), false);
+    }
+
+    private static Objective forgetLoss(Settings s) {
+        return switch (s.string("forget_loss")) {
+            case "ga" -> new GradientAscent();
+            case "npo" -> new Npo(s.number("beta"));
+            default -> throw new IllegalArgumentException("setting 'forget_loss' must be ga or npo, got '"
+                    + s.string("forget_loss") + "'");
+        };
+    }
+
+    private static Plan lunar(Settings s, ModelConfig c) {
+        int layer = Rmu.layer(s.string("layer"), c.numLayers()); // "auto": layer 7 (the RMU and LUNAR runs) or less
+        if (layer < 0 || layer >= c.numLayers() - 1) {
+            throw new IllegalArgumentException("setting 'layer' must be in [0, " + (c.numLayers() - 2) + "] for this"
+                    + " model (the last layer's output is only seen after the final norm), got " + layer);
+        }
+        String ref = s.string("reference_prompts");
+        if (ref.isBlank()) {
+            throw new IllegalArgumentException("recipe lunar needs reference prompts (prompts the model refuses or"
+                    + " cannot answer): set reference_prompts=FILE (JSON Lines with a \"question\" field, or one"
+                    + " prompt per line)");
+        }
+        String trainable = s.string("trainable").equals("auto") ? "(model\\.layers\\." + layer
+                + "\\.mlp\\.down_proj|transformer\\.h\\." + layer + "\\.mlp\\.c_proj)\\.weight"
+                : s.string("trainable");
+        return new Plan(objectives(new Lunar(layer, s.number("coeff"), Path.of(ref)), null),
+                new WeightedSum(Map.of("forget", 1.0)), trainable, false);
     }
 
     private static Plan rmu(Settings s, ModelConfig c) {

@@ -27,9 +27,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * model, on which some objectives sit at their optimum already (UNDIAL's target is nearly the model's own
  * distribution when p(y) ~ 1/V), so it is first fine-tuned on the records for 24 steps to "know" them. lr is 1e-4 and
  * warm-up removed so 5 steps move the model visibly; weight averaging starts at step 2; SimNPO uses beta 0.1 (at
- * 4.5 its loss saturates near 0 on this tiny model). WGA, SatImp and CE-U descend a surrogate with stop-gradient
- * weights or targets that move with the model, so their recomputed value is not monotone (w = p^beta times log p
- * rises as p falls below 1/e); for them "the right way" is what they are for: the forget NLL goes up.
+ * 4.5 its loss saturates near 0 on this tiny model); AltPO reads fixed alternates (the retain answers), LUNAR takes
+ * 16 of TOFU's world-facts questions as reference prompts, UNDO noises with alpha 0.1 and distills for 5 steps
+ * before the measure, and SIBL takes 2 inner steps and 3 CG iterations per step. WGA, SatImp and CE-U descend a
+ * surrogate with stop-gradient weights or targets that move with the model, so their recomputed value is not monotone
+ * (w = p^beta times log p rises as p falls below 1/e); for them "the right way" is what they are for: the forget NLL
+ * goes up.
  */
 class RecipeSmokeTest {
     @TempDir
@@ -77,6 +80,27 @@ class RecipeSmokeTest {
         if (name.equals("npo-wa")) {
             sets.addAll(List.of("wa_start=2", "wa_every=1"));
         }
+        if (name.equals("altpo")) { // fixed alternates (the retain answers): the measured DPO sees the same pairs
+            List<dev.lethe.unlearn.data.AlternateAnswers.Row> rows = new java.util.ArrayList<>();
+            for (int i = 0; i < forget.size(); i++) {
+                rows.add(new dev.lethe.unlearn.data.AlternateAnswers.Row(forget.get(i).question(),
+                        forget.get(i).answer(), retain.get(i).answer()));
+            }
+            dev.lethe.unlearn.data.AlternateAnswers.write(tmp.resolve("alternates.jsonl"), rows);
+            sets.add("alternates=" + tmp.resolve("alternates.jsonl"));
+        }
+        if (name.equals("lunar")) {
+            List<String> prompts = QaRecord.read(SharedFiles.path("data/tofu/world_facts.json")).stream().limit(16)
+                    .map(QaRecord::question).toList();
+            Files.write(tmp.resolve("reference.txt"), prompts);
+            sets.add("reference_prompts=" + tmp.resolve("reference.txt"));
+        }
+        if (name.equals("sibl")) {
+            sets.addAll(List.of("inner_steps=2", "cg_iters=3"));
+        }
+        if (name.equals("undo")) {
+            sets.addAll(List.of("noise_alpha=0.1", "distill_steps=5"));
+        }
         Settings settings = recipe.settings().with(sets);
         try (Tokenizer tok = Tokenizers.load(dir)) {
             Plan plan = recipe.plan(settings, model.config());
@@ -86,6 +110,7 @@ class RecipeSmokeTest {
                 case "wga", "satimp", "ceu" -> new dev.lethe.unlearn.objective.GradientAscent();
                 default -> plan.objectives().get("forget");
             };
+            measure.prepare(new dev.lethe.unlearn.objective.Objective.Preparation(model, tok, forget));
             double before = ObjectiveEvaluation.evaluate(measure, model, frozen, full).loss();
             UnlearnJob.Result r = UnlearnJob.run(new UnlearnJob.Inputs(model, tok, forget, retain, idk, recipe, settings,
                     tmp.resolve(name), false, null));
@@ -120,6 +145,11 @@ class RecipeSmokeTest {
             idkEx.add(enc.encode(forget.get(i).question(), idk.get(i)));
         }
         m.put("idk", Batch.collate(idkEx, pad));
+        List<Example> alternates = new java.util.ArrayList<>();
+        for (int i = 0; i < forget.size(); i++) {
+            alternates.add(enc.encode(forget.get(i).question(), retain.get(i).answer()));
+        }
+        m.put("alternate", Batch.collate(alternates, pad));
         return m;
     }
 }
