@@ -1,0 +1,30 @@
+package dev.lethe.serve.jobs;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The job kinds a server runs, by name. */
+public final class JobKinds {
+    private final Map<String, JobKind> kinds = new LinkedHashMap<>();
+
+    public JobKinds(List<JobKind> list) {
+        for (JobKind k : list) {
+            kinds.put(k.name(), k);
+        }
+    }
+
+    /** The kinds Lethe ships: unlearning. */
+    public static JobKinds standard() {
+        return new JobKinds(List.of(new UnlearnJobKind()));
+    }
+
+    /** The kind named {@code name}; an unknown name lists the known ones. */
+    public JobKind get(String name) {
+        JobKind k = kinds.get(name);
+        if (k == null) {
+            throw new IllegalArgumentException("kind must be one of " + kinds.keySet() + ", got '" + name + "'");
+        }
+        return k;
+    }
+}
