@@ -152,10 +152,11 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private void admit(Completion c, List<Sequence> joiners) {
-        if (c.cancelled()) {
-            c.listener().finished(Completion.Finish.CANCELLED, "", c.promptLength(), 0);
-        } else if (System.nanoTime() > c.deadlineNanos()) {
-            c.listener().finished(Completion.Finish.TIMEOUT, "", c.promptLength(), 0);
+        Completion.Finish early = c.cancelled() ? Completion.Finish.CANCELLED
+                : System.nanoTime() > c.deadlineNanos() ? Completion.Finish.TIMEOUT : null;
+        if (early != null) {
+            metrics.ended(early);
+            c.listener().finished(early, "", c.promptLength(), 0);
         } else {
             joiners.add(new Sequence(c, current));
         }
@@ -340,6 +341,7 @@ public final class BatchScheduler implements AutoCloseable {
             if (generated() > 0) {
                 metrics.finished(firstTokenNanos - c.submittedNanos, now - c.submittedNanos, generated());
             }
+            metrics.ended(finish);
             c.listener().finished(finish, text, c.promptLength(), generated());
             return false;
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -40,7 +41,13 @@ public final class ChatTemplate {
         if (template == null) {
             this.jinja = null;
         } else {
-            this.jinja = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+            // Python Jinja semantics where Jinjava keeps older behaviour by default: {{- -}} trimming, strict
+            // whitespace control, Python operator precedence, evaluated dict-literal keys
+            LegacyOverrides python = LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true)
+                    .withParseWhitespaceControlStrictly(true).withUseNaturalOperatorPrecedence(true)
+                    .withEvaluateMapKeys(true).build();
+            this.jinja = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                    .withLegacyOverrides(python).build());
             jinja.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                     ChatTemplate.class, "raiseException", String.class));
         }
@@ -108,7 +115,12 @@ public final class ChatTemplate {
         RenderResult r = jinja.renderForResult(template, ctx);
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-                throw new IllegalArgumentException("the model's chat_template failed: " + e.getMessage());
+                Throwable cause = e.getException();
+                while (cause != null && cause.getCause() != null && !(cause instanceof IllegalArgumentException)) {
+                    cause = cause.getCause();
+                }
+                throw new IllegalArgumentException("the model's chat_template failed: " + (cause instanceof
+                        IllegalArgumentException ? cause.getMessage() : e.getMessage()));
             }
         }
         return new Prompt(r.getOutput(), false);

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * {@link ApiError} names the field), its prompt rendered (chat template) and tokenized, and a {@link Completion} is
  * queued on the {@link BatchScheduler}; the handler thread then writes the tokens as they come, as SSE chunks or one
  * JSON body. A failed write of a chunk (the client went away) cancels the sequence. Decoding options: max_tokens
- * (or max_completion_tokens), temperature (0 = greedy), top_p, top_k (an extension), seed, stop, n = 1, logprobs.
+ * (or max_completion_tokens), temperature (0 = greedy), top_p, seed, stop, n = 1, logprobs, and the vLLM-style
+ * extensions top_k and ignore_eos.
  */
 public final class OpenAiApi {
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
@@ -189,6 +190,9 @@ public final class OpenAiApi {
         }
         GenerationConfig cfg = temperature == 0 ? GenerationConfig.greedy(maxTokens)
                 : GenerationConfig.sampling(maxTokens, temperature, topK, topP, seed);
+        if (flag(req, "ignore_eos")) {
+            cfg = cfg.withEosIds();
+        }
         JsonNode stop = req.path("stop");
         if (stop.isTextual()) {
             cfg = cfg.withStopStrings(nonEmpty(stop.asText()));

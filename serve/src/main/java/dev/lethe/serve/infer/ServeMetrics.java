@@ -53,6 +53,18 @@ public final class ServeMetrics {
         }
     }
 
+    /** Counts a sequence that ended, by reason (stop, length, timeout, cancelled). */
+    void ended(Completion.Finish finish) {
+        registry.counter("lethe_sequences_ended", "reason", finish.name().toLowerCase(java.util.Locale.ROOT))
+                .increment();
+    }
+
+    /** Sequences that ended for this reason so far. */
+    public double ended(String reason) {
+        var c = registry.find("lethe_sequences_ended").tag("reason", reason).counter();
+        return c == null ? 0 : c.count();
+    }
+
     /** Counts one answered or refused HTTP request by endpoint and status code. */
     public void request(String endpoint, int status) {
         registry.counter("lethe_requests", "endpoint", endpoint, "status", Integer.toString(status)).increment();
