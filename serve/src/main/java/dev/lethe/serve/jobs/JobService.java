@@ -84,8 +84,9 @@ public final class JobService implements AutoCloseable {
         String id = "job_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         int base = registry.served();
         String now = Instant.now().toString();
-        try (Connection c = db.connect(); PreparedStatement p = c.prepareStatement("INSERT INTO jobs (id, kind, state,"
-                + " spec, actor, base_version, progress, created, updated) VALUES (?, ?, 'queued', ?, ?, ?, 0, ?, ?)")) {
+        try (Connection c = db.connect(); PreparedStatement p = c.prepareStatement("INSERT INTO jobs (id, kind,"
+                + " state, spec, actor, base_version, progress, created, updated)"
+                + " VALUES (?, ?, 'queued', ?, ?, ?, 0, ?, ?)")) {
             p.setString(1, id);
             p.setString(2, kind.name());
             p.setString(3, JSON.writeValueAsString(spec));
@@ -168,9 +169,9 @@ public final class JobService implements AutoCloseable {
             Map<String, Object> gateResult = gate == null ? Map.of("passed", true, "checked", false)
                     : gate.check(base, v.path(), r);
             metrics.set("gate", JSON.valueToTree(gateResult));
-            boolean promote = Boolean.TRUE.equals(gateResult.get("passed")) && job.spec().path("promote").asBoolean(true);
+            boolean promote = Boolean.TRUE.equals(gateResult.get("passed"))
+                    && job.spec().path("promote").asBoolean(true);
             metrics.put("promoted", promote);
-            update(job.id(), "succeeded", 1.0, v.version(), metrics, null);
             Map<String, Object> d = new LinkedHashMap<>(r.details());
             d.put("version", v.version());
             d.put("model_sha256_before", registry.get(job.baseVersion()).sha256());
@@ -183,6 +184,7 @@ public final class JobService implements AutoCloseable {
                 registry.promote(v.version(), job.actor(), "model.promoted", Map.of("job", job.id(), "reason",
                         gate == null ? "no gate" : "gate passed"));
             }
+            update(job.id(), "succeeded", 1.0, v.version(), metrics, null);
         } catch (CancellationException e) {
             if (closed) {
                 return; // stays "running": resumed on the next start
