@@ -36,6 +36,9 @@ import picocli.CommandLine.ScopeType;
             RecipesCommand.class,
             FinetuneCommand.class,
             CheckObjectiveCommand.class,
+            ServeCommand.class,
+            KeysCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class LetheCli implements Runnable {
