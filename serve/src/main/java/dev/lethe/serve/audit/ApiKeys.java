@@ -58,7 +58,9 @@ public final class ApiKeys {
         byte[] b = new byte[32];
         random.nextBytes(b);
         String secret = "lethe-" + HexFormat.of().formatHex(b);
-        String id = "key_" + HexFormat.of().formatHex(b, 0, 4) + Long.toHexString(System.nanoTime() & 0xffff);
+        byte[] idBytes = new byte[6];
+        random.nextBytes(idBytes); // independent of the secret
+        String id = "key_" + HexFormat.of().formatHex(idBytes);
         try (Connection c = db.connect(); PreparedStatement p = c.prepareStatement(
                 "INSERT INTO api_keys (id, key_hash, scope, label, created) VALUES (?, ?, ?, ?, ?)")) {
             p.setString(1, id);
