@@ -73,7 +73,8 @@ class JobFlowTest {
             ObjectNode badRecipe = job(forget, retain, 1).put("recipe", "forget-everything");
             TestServers.Reply bad = TestServers.post(url + "/v1/jobs", badRecipe.toString(), jobsKey);
             OpenAiApiTest.expectError(bad, 400, "invalid_job");
-            assertThat(bad.body().path("error").path("message").asText()).contains("unknown recipe 'forget-everything'");
+            assertThat(bad.body().path("error").path("message").asText())
+                    .contains("unknown recipe 'forget-everything'");
             OpenAiApiTest.expectError(TestServers.post(url + "/v1/jobs", "{\"recipe\": ", jobsKey), 400,
                     "invalid_json");
             // inference needs no key, but a wrong one is refused
@@ -99,6 +100,16 @@ class JobFlowTest {
             assertThat(done2.path("progress").asDouble()).isEqualTo(1.0);
             assertThat(servedVersion(url)).isEqualTo(3);
 
+            // a long job cancelled: no new version
+            ObjectNode longJob = job(forget, retain, 1.0);
+            ((ObjectNode) longJob.get("settings")).put("epochs", "500");
+            String longId = TestServers.post(url + "/v1/jobs", longJob.toString(), jobsKey).body().path("id").asText();
+            assertThat(TestServers.post(url + "/v1/jobs/" + longId + "/cancel", "{}", jobsKey).status()).isEqualTo(200);
+            assertThat(await(url, longId, jobsKey).path("state").asText()).isEqualTo("cancelled");
+            OpenAiApiTest.expectError(TestServers.post(url + "/v1/jobs/" + longId + "/cancel", "{}", jobsKey), 409,
+                    "job_finished");
+            OpenAiApiTest.expectError(TestServers.get(url + "/v1/jobs/job_nope", jobsKey), 404, "job_not_found");
+
             OpenAiApiTest.expectError(TestServers.post(url + "/v1/versions/1/rollback", "{}", jobsKey), 403,
                     "insufficient_scope");
             OpenAiApiTest.expectError(TestServers.post(url + "/v1/versions/9/rollback", "{}", admin), 404,
@@ -107,7 +118,7 @@ class JobFlowTest {
             assertThat(servedVersion(url)).isEqualTo(1);
             JsonNode versions = TestServers.get(url + "/v1/versions", jobsKey).body();
             assertThat(versions.path("served").asInt()).isEqualTo(1);
-            assertThat(versions.path("data").size()).isEqualTo(3);
+            assertThat(versions.path("data").size()).isEqualTo(3); // the cancelled job added none
             assertThat(TestServers.get(url + "/v1/audit/verify", admin).body().path("ok").asBoolean()).isTrue();
         }
 
@@ -116,7 +127,7 @@ class JobFlowTest {
         assertThat(rows).extracting(AuditTrail.Entry::action).containsSubsequence("version.registered",
                 "model.promoted", "job.submitted", "job.started", "version.created", "job.succeeded",
                 "job.submitted", "job.started", "version.created", "job.succeeded", "model.promoted",
-                "model.rolled_back");
+                "job.submitted", "model.rolled_back");
         AuditTrail.Entry succeeded = rows.stream().filter(e -> e.action().equals("job.succeeded")).findFirst()
                 .orElseThrow();
         JsonNode d = TestServers.JSON.readTree(succeeded.details());
@@ -126,6 +137,10 @@ class JobFlowTest {
         assertThat(rows.stream().filter(e -> e.action().equals("model.rolled_back")).findFirst().orElseThrow().actor())
                 .startsWith("key_");
         assertThat(audit.verify().ok()).isTrue();
+        String jobId = succeeded.subject();
+        String html = dev.lethe.serve.audit.AuditReport.html(audit, jobId);
+        assertThat(html).contains("Audit report of job " + jobId, "intact", "job.submitted", "job.succeeded",
+                "version.created", d.path("forget_sha256").asText());
 
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             String actor = rows.get(2).actor();

@@ -180,8 +180,8 @@ class OpenAiApiTest {
         expectError(TestServers.post(url, TestServers.JSON.createObjectNode().put("model", "demo").set("messages",
                 TestServers.JSON.createArrayNode().add(TestServers.JSON.createObjectNode().put("role", "user")
                         .put("content", longText))).toString(), null), 400, "context_length_exceeded");
-        expectError(TestServers.post(base + "/v1/completions", body("{'model':'demo','prompt':'Hi','max_tokens':100000}"),
-                null), 400, "context_length_exceeded");
+        expectError(TestServers.post(base + "/v1/completions",
+                body("{'model':'demo','prompt':'Hi','max_tokens':100000}"), null), 400, "context_length_exceeded");
         expectError(TestServers.get(url, null), 405, "method_not_allowed");
         expectError(TestServers.get(base + "/v1/nothing", null), 404, "not_found");
         expectError(TestServers.get(base + "/v1/jobs", null), 404, "not_found"); // no registry: no job API
