@@ -75,6 +75,10 @@ class JobFlowTest {
             OpenAiApiTest.expectError(bad, 400, "invalid_job");
             assertThat(bad.body().path("error").path("message").asText())
                     .contains("unknown recipe 'forget-everything'");
+            ObjectNode outside = job(forget, retain, 1).put("forget_file", "../../../etc/passwd");
+            TestServers.Reply refused = TestServers.post(url + "/v1/jobs", outside.toString(), jobsKey);
+            OpenAiApiTest.expectError(refused, 400, "invalid_job");
+            assertThat(refused.body().path("error").path("message").asText()).contains("must name a file inside");
             OpenAiApiTest.expectError(TestServers.post(url + "/v1/jobs", "{\"recipe\": ", jobsKey), 400,
                     "invalid_json");
             // inference needs no key, but a wrong one is refused

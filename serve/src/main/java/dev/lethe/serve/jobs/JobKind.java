@@ -13,7 +13,7 @@ import java.util.function.DoubleConsumer;
  * ... A kind validates a job's JSON spec when it is submitted and runs it: it reads the base model folder and writes
  * the changed model as a Hugging Face folder into {@code Context.out()}. Work it can resume after a crash belongs in
  * {@code Context.work()}, which survives restarts. Adding a kind is one class plus one line in
- * {@link JobKinds#standard()}.
+ * {@link JobKinds#standard}.
  */
 public interface JobKind {
     /** The {@code kind} field of specs this kind runs, e.g. "unlearn". */

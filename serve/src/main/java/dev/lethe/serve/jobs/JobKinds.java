@@ -1,5 +1,6 @@
 package dev.lethe.serve.jobs;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +15,9 @@ public final class JobKinds {
         }
     }
 
-    /** The kinds Lethe ships: unlearning. */
-    public static JobKinds standard() {
-        return new JobKinds(List.of(new UnlearnJobKind()));
+    /** The kinds Lethe ships (unlearning), reading data files from {@code data}. */
+    public static JobKinds standard(Path data) {
+        return new JobKinds(List.of(new UnlearnJobKind(data)));
     }
 
     /** The kind named {@code name}; an unknown name lists the known ones. */

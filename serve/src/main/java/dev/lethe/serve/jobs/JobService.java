@@ -51,7 +51,7 @@ public final class JobService implements AutoCloseable {
     private Thread worker;
 
     public JobService(Database db, AuditTrail audit, ModelRegistry registry, Path root) {
-        this(db, audit, registry, root, JobKinds.standard());
+        this(db, audit, registry, root, JobKinds.standard(root.resolve("data")));
     }
 
     public JobService(Database db, AuditTrail audit, ModelRegistry registry, Path root, JobKinds kinds) {

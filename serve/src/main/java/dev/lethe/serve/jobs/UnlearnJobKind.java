@@ -26,10 +26,18 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * Unlearning as a job: {@code {"kind": "unlearn", "recipe": NAME, "settings": {key: value}, "forget": [{"question",
  * "answer"}] or "forget_file": JSONL, "retain": [...] or "retain_file", "idk": ["..."] or "idk_file"}} runs the
- * recipe with {@link UnlearnJob} (checkpointed in the work folder, resumed from there after a crash).
+ * recipe with {@link UnlearnJob} (checkpointed in the work folder, resumed from there after a crash). File references
+ * are resolved inside the data folder given at construction (the registry's {@code data/}); a path that leaves it is
+ * refused, so a caller with the jobs scope cannot make the server read arbitrary files.
  */
 public final class UnlearnJobKind implements JobKind {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path data;
+
+    public UnlearnJobKind(Path data) {
+        this.data = data.toAbsolutePath().normalize();
+    }
 
     @Override
     public String name() {
@@ -57,7 +65,7 @@ public final class UnlearnJobKind implements JobKind {
         if (spec.path("idk").isArray()) {
             spec.get("idk").forEach(n -> idk.add(n.asText()));
         } else if (spec.path("idk_file").isTextual()) {
-            idk.addAll(UnlearnJob.readIdk(Path.of(spec.get("idk_file").asText())));
+            idk.addAll(UnlearnJob.readIdk(file(spec, "idk_file")));
         }
         CausalLM model = CausalLM.load(ctx.baseModel(), DataType.FLOAT);
         int epochs = settings.integer("epochs");
@@ -121,8 +129,17 @@ public final class UnlearnJobKind implements JobKind {
         return n.asText();
     }
 
+    /** The file a spec field names, inside the data folder. */
+    private Path file(JsonNode spec, String field) {
+        Path p = data.resolve(spec.get(field).asText()).normalize();
+        if (!p.startsWith(data)) {
+            throw new IllegalArgumentException(field + " must name a file inside " + data + " (relative to it)");
+        }
+        return p;
+    }
+
     /** Records inline ({@code field}: [{question, answer}]) or from a JSONL file ({@code field_file}). */
-    static List<QaRecord> records(JsonNode spec, String field) {
+    private List<QaRecord> records(JsonNode spec, String field) {
         List<QaRecord> out = new ArrayList<>();
         JsonNode inline = spec.path(field);
         if (inline.isArray()) {
@@ -136,13 +153,12 @@ public final class UnlearnJobKind implements JobKind {
         } else if (!inline.isMissingNode() && !inline.isNull()) {
             throw new IllegalArgumentException(field + " must be a list of {question, answer}");
         }
-        JsonNode file = spec.path(field + "_file");
-        if (file.isTextual()) {
+        if (spec.path(field + "_file").isTextual()) {
+            Path f = file(spec, field + "_file");
             try {
-                out.addAll(QaRecord.read(Path.of(file.asText())));
+                out.addAll(QaRecord.read(f));
             } catch (IOException e) {
-                throw new IllegalArgumentException(field + "_file: cannot read " + file.asText() + ": "
-                        + e.getMessage());
+                throw new IllegalArgumentException(field + "_file: cannot read " + f + ": " + e.getMessage());
             }
         }
         return out;
