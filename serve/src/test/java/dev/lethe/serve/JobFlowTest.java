@@ -167,6 +167,7 @@ class JobFlowTest {
             s.executeUpdate("DELETE FROM audit_log WHERE seq = 2");
         }
         assertThat(fresh.verify().problem()).contains("rows were deleted from the end");
+        db.close();
     }
 
     static int servedVersion(String url) throws Exception {

@@ -137,19 +137,32 @@ public final class JobService implements AutoCloseable {
 
     private void loop() {
         while (!closed) {
-            Optional<Job> next = list().stream().filter(j -> j.state().equals("queued")).findFirst();
-            if (next.isEmpty()) {
-                synchronized (wake) {
-                    try {
-                        wake.wait(500);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
+            try {
+                next();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // e.g. the database briefly unavailable: the job stays queued or running and is picked up again
+                LOG.warn("job service: {}", e.toString());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
                 }
-                continue;
             }
-            runJob(next.get());
         }
+    }
+
+    /** Runs the oldest queued job, or waits a little for one. */
+    private void next() throws InterruptedException {
+        Optional<Job> next = list().stream().filter(j -> j.state().equals("queued")).findFirst();
+        if (next.isEmpty()) {
+            synchronized (wake) {
+                wake.wait(500);
+            }
+            return;
+        }
+        runJob(next.get());
     }
 
     private void runJob(Job job) {
