@@ -62,7 +62,7 @@ public final class LetheServer implements AutoCloseable {
             scheduler = new BatchScheduler(first, config.maxBatch(), config.queueCapacity(), metrics);
             registry.onPromote((version, dir) -> scheduler.swap(load(config.modelId(), version, dir)));
             jobs = new JobService(db, audit, registry, config.registry());
-            jobApi = new JobApi(jobs, registry, audit, json);
+            jobApi = new JobApi(jobs, registry, audit, keys, json);
         } else {
             db = null;
             keys = null;

@@ -81,6 +81,18 @@ class JobFlowTest {
             assertThat(refused.body().path("error").path("message").asText()).contains("must name a file inside");
             OpenAiApiTest.expectError(TestServers.post(url + "/v1/jobs", "{\"recipe\": ", jobsKey), 400,
                     "invalid_json");
+            // keys managed over HTTP while the server holds the database (admin only)
+            OpenAiApiTest.expectError(TestServers.post(url + "/v1/keys", "{\"scope\":\"infer\"}", jobsKey), 403,
+                    "insufficient_scope");
+            OpenAiApiTest.expectError(TestServers.post(url + "/v1/keys", "{\"scope\":\"root\"}", admin), 400,
+                    "invalid_value");
+            JsonNode made = TestServers.post(url + "/v1/keys", "{\"scope\":\"infer\",\"label\":\"tmp\"}", admin)
+                    .body();
+            assertThat(TestServers.get(url + "/v1/models", made.path("secret").asText()).status()).isEqualTo(200);
+            assertThat(TestServers.post(url + "/v1/keys/" + made.path("id").asText() + "/revoke", "{}", admin)
+                    .status()).isEqualTo(200);
+            OpenAiApiTest.expectError(TestServers.get(url + "/v1/models", made.path("secret").asText()), 401,
+                    "invalid_api_key");
             // inference needs no key, but a wrong one is refused
             assertThat(TestServers.get(url + "/v1/models", null).status()).isEqualTo(200);
             OpenAiApiTest.expectError(TestServers.get(url + "/v1/models", "lethe-wrong"), 401, "invalid_api_key");
@@ -129,7 +141,8 @@ class JobFlowTest {
         AuditTrail audit = new AuditTrail(db, registry.resolve("audit.head"));
         List<AuditTrail.Entry> rows = audit.entries();
         assertThat(rows).extracting(AuditTrail.Entry::action).containsSubsequence("version.registered",
-                "model.promoted", "job.submitted", "job.started", "version.created", "job.succeeded",
+                "model.promoted", "key.created", "key.revoked", "job.submitted", "job.started", "version.created",
+                "job.succeeded",
                 "job.submitted", "job.started", "version.created", "job.succeeded", "model.promoted",
                 "job.submitted", "model.rolled_back");
         AuditTrail.Entry succeeded = rows.stream().filter(e -> e.action().equals("job.succeeded")).findFirst()

@@ -14,32 +14,36 @@ import java.util.Map;
 /**
  * The job and model-version endpoints (API key required): {@code POST /v1/jobs}, {@code GET /v1/jobs},
  * {@code GET /v1/jobs/{id}}, {@code POST /v1/jobs/{id}/cancel} (scope jobs); {@code GET /v1/versions} (jobs);
- * {@code POST /v1/versions/{n}/promote}, {@code POST /v1/versions/{n}/rollback} and {@code GET /v1/audit/verify}
- * (scope admin).
+ * {@code POST /v1/versions/{n}/promote}, {@code POST /v1/versions/{n}/rollback}, {@code GET /v1/audit/verify},
+ * {@code POST /v1/keys} ({@code {"scope", "label"}}; the secret is in the answer only) and
+ * {@code POST /v1/keys/{id}/revoke} (scope admin), so keys can be managed while the server holds the database.
  */
 public final class JobApi {
     private final JobService jobs;
     private final ModelRegistry registry;
     private final AuditTrail audit;
+    private final ApiKeys keys;
     private final ObjectMapper json;
 
-    public JobApi(JobService jobs, ModelRegistry registry, AuditTrail audit, ObjectMapper json) {
+    public JobApi(JobService jobs, ModelRegistry registry, AuditTrail audit, ApiKeys keys, ObjectMapper json) {
         this.jobs = jobs;
         this.registry = registry;
         this.audit = audit;
+        this.keys = keys;
         this.json = json;
     }
 
     /** Whether {@code path} is one of these endpoints. */
     public static boolean handles(String path) {
         return path.equals("/v1/jobs") || path.startsWith("/v1/jobs/") || path.equals("/v1/versions")
-                || path.startsWith("/v1/versions/") || path.equals("/v1/audit/verify");
+                || path.startsWith("/v1/versions/") || path.equals("/v1/audit/verify") || path.equals("/v1/keys")
+                || path.startsWith("/v1/keys/");
     }
 
     /** The scope an endpoint needs. */
     public static ApiKeys.Scope scope(String method, String path) {
-        return path.startsWith("/v1/versions/") || path.startsWith("/v1/audit") ? ApiKeys.Scope.ADMIN
-                : ApiKeys.Scope.JOBS;
+        return path.startsWith("/v1/versions/") || path.startsWith("/v1/audit") || path.startsWith("/v1/keys")
+                ? ApiKeys.Scope.ADMIN : ApiKeys.Scope.JOBS;
     }
 
     public void route(Exchange ex, String actor) throws IOException {
@@ -101,6 +105,30 @@ public final class JobApi {
                 registry.promote(v, actor, p[3].equals("promote") ? "model.promoted" : "model.rolled_back",
                         Map.of("reason", "requested through the API"));
                 ex.send(200, json.createObjectNode().put("served", v));
+                return;
+            }
+        } else if (p[1].equals("keys") && m.equals("POST")) {
+            if (p.length == 2) {
+                JsonNode req = ex.jsonBody();
+                ApiKeys.Scope scope;
+                try {
+                    scope = ApiKeys.Scope.parse(req.path("scope").asText(""));
+                } catch (IllegalArgumentException e) {
+                    throw ApiError.invalid("scope", e.getMessage());
+                }
+                String label = req.path("label").asText("");
+                ApiKeys.Created k = keys.create(scope, label);
+                audit.append(actor, "key.created", k.id(), Map.of("scope", scope.label(), "label", label));
+                ex.send(200, json.createObjectNode().put("id", k.id()).put("scope", scope.label())
+                        .put("secret", k.secret()));
+                return;
+            }
+            if (p.length == 4 && p[3].equals("revoke")) {
+                if (!keys.revoke(p[2])) {
+                    throw new ApiError(404, "invalid_request_error", "key_not_found", null, "no key '" + p[2] + "'");
+                }
+                audit.append(actor, "key.revoked", p[2], Map.of());
+                ex.send(200, json.createObjectNode().put("id", p[2]).put("revoked", true));
                 return;
             }
         } else if (p[1].equals("audit") && m.equals("GET")) {
