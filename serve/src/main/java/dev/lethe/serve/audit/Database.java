@@ -9,7 +9,7 @@ import org.flywaydb.core.api.FlywayException;
 
 /**
  * The JDBC database of a registry: by default an embedded H2 file {@code lethe.mv.db} inside the registry folder,
- * else the given JDBC URL. The schema is created and upgraded by Flyway from {@code db/migration} on open. One
+ * written through on every commit, else the given JDBC URL. The schema is created and upgraded by Flyway from {@code db/migration} on open. One
  * connection is held open until {@link #close()}, so the embedded file stays open (and locked against other
  * processes) for the owner's lifetime; {@link #connect()} opens a further connection per call, which callers close.
  */
@@ -24,7 +24,9 @@ public final class Database implements AutoCloseable {
 
     /** Opens (and migrates) the database of {@code registry}, or {@code jdbcUrl} when not null. */
     public static Database open(Path registry, String jdbcUrl) {
-        String url = jdbcUrl != null ? jdbcUrl : "jdbc:h2:file:" + registry.toAbsolutePath().resolve("lethe");
+        // WRITE_DELAY=0: each commit reaches the file before the call returns, so a killed server loses no record
+        String url = jdbcUrl != null ? jdbcUrl
+                : "jdbc:h2:file:" + registry.toAbsolutePath().resolve("lethe") + ";WRITE_DELAY=0";
         try {
             Connection keeper = DriverManager.getConnection(url);
             Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().migrate();
