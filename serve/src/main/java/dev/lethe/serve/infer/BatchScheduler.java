@@ -39,6 +39,7 @@ public final class BatchScheduler implements AutoCloseable {
     private volatile boolean closed;
     private volatile int running;
     private List<Sequence> active = new ArrayList<>();
+    private List<Sequence> joining = new ArrayList<>();
     private KvCache cache;
 
     /** The queue refused a request. */
@@ -112,12 +113,19 @@ public final class BatchScheduler implements AutoCloseable {
                 step();
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                // a failure of the model step: every sequence in it fails, the scheduler keeps serving
+            } catch (RuntimeException | Error e) {
+                // a failed model step (e.g. off-heap memory exhausted): every sequence in it, running or joining,
+                // fails with the cause, and the scheduler keeps serving the next requests
+                RuntimeException err = e instanceof RuntimeException r ? r
+                        : new IllegalStateException("the model step failed: " + e, e);
                 for (Sequence s : active) {
-                    s.c.listener().failed(e);
+                    s.c.listener().failed(err);
+                }
+                for (Sequence s : joining) {
+                    s.c.listener().failed(err);
                 }
                 active = new ArrayList<>();
+                joining = new ArrayList<>();
                 cache = null;
                 running = 0;
             }
@@ -131,6 +139,7 @@ public final class BatchScheduler implements AutoCloseable {
             pending.compareAndSet(next, null);
         }
         List<Sequence> joiners = new ArrayList<>();
+        joining = joiners;
         if (pending.get() == null) {
             if (active.isEmpty()) {
                 Completion c = waiting.poll(50, TimeUnit.MILLISECONDS);
@@ -148,6 +157,7 @@ public final class BatchScheduler implements AutoCloseable {
         } else if (!active.isEmpty()) {
             decode();
         }
+        joining = new ArrayList<>();
         running = active.size();
     }
 
