@@ -126,6 +126,9 @@ public final class BatchScheduler implements AutoCloseable {
                 }
                 active = new ArrayList<>();
                 joining = new ArrayList<>();
+                if (cache != null) {
+                    cache.release();
+                }
                 cache = null;
                 running = 0;
             }
@@ -209,6 +212,7 @@ public final class BatchScheduler implements AutoCloseable {
             }
         }
         regroup(next, rows);
+        fresh.release();
     }
 
     /** One decode step of the running batch; finished sequences leave it. */
@@ -238,17 +242,22 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
+    /** The running batch becomes {@code next}, its cache rebuilt from {@code rows}; the old cache is freed. */
     private void regroup(List<Sequence> next, List<KvCache.Row> rows) {
+        KvCache old = cache;
         active = next;
         if (next.isEmpty()) {
             cache = null;
-            return;
+        } else {
+            int headroom = 1;
+            for (Sequence s : next) {
+                headroom = Math.max(headroom, s.remaining());
+            }
+            cache = KvCache.regroup(rows, headroom);
         }
-        int headroom = 1;
-        for (Sequence s : next) {
-            headroom = Math.max(headroom, s.remaining());
+        if (old != null) {
+            old.release();
         }
-        cache = KvCache.regroup(rows, headroom);
     }
 
     /** The next-token logits [B][V] of the last position of {@code input}. */

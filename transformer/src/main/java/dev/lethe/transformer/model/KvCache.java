@@ -138,6 +138,18 @@ public final class KvCache {
         return out;
     }
 
+    /**
+     * Frees the key and value buffers now instead of at the next garbage collection (a server that regroups caches
+     * between decode steps would otherwise pile up off-heap memory the Java heap does not see). The cache must not be
+     * used afterwards.
+     */
+    public void release() {
+        for (int l = 0; l < keys.length; l++) {
+            keys[l].close();
+            values[l].close();
+        }
+    }
+
     /** Forgets every cached position (the buffers are kept). */
     public void reset() {
         length = 0;
