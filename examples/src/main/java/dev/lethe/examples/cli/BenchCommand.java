@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Speed benchmarks matching shared/bench/torch_baseline.py (one JSON line each).",
         subcommands = {BenchCommand.Train.class, BenchCommand.Generate.class, BenchCommand.Scale.class,
-                KernelsCommand.class, BenchCommand.Decode.class})
+                KernelsCommand.class, BenchCommand.Decode.class, ServeBenchCommand.class})
 public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

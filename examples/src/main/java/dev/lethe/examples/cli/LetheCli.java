@@ -42,6 +42,9 @@ import picocli.CommandLine.ScopeType;
             CheckObjectiveCommand.class,
             MergeCommand.class,
             DistillCommand.class,
+            ServeCommand.class,
+            KeysCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class LetheCli implements Runnable {

@@ -1,0 +1,414 @@
+package dev.lethe.serve.infer;
+
+import dev.lethe.engine.BufferPool;
+import dev.lethe.engine.Tape;
+import dev.lethe.engine.kernel.Buf;
+import dev.lethe.transformer.generate.DecodingStep;
+import dev.lethe.transformer.generate.LogitsProcessor;
+import dev.lethe.transformer.generate.Sampling;
+import dev.lethe.transformer.model.KvCache;
+import dev.lethe.transformer.model.TokenBatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Continuous batching: one thread runs the model for every sequence in flight. Between two decode steps, sequences
+ * that finished (EOS, stop string, max tokens, deadline, cancellation) leave the running batch and waiting ones join:
+ * the joiners' prompts are prefilled together (left-padded, in a cache of their own), then {@link KvCache#regroup}
+ * builds the next running cache from the rows still running and the new rows, each with its own slots, right-aligned.
+ * A decode step feeds every running row its last token at its own position. Waiting requests sit in a bounded queue;
+ * {@link #submit} refuses when it is full (HTTP 429). A new model ({@link #swap}) is taken between requests: no new
+ * sequence is admitted while one is pending, and it becomes current once the running batch has drained.
+ */
+public final class BatchScheduler implements AutoCloseable {
+    private final int maxBatch;
+    private final BlockingQueue<Completion> waiting;
+    private final ServeMetrics metrics;
+    private final AtomicReference<ServedModel> pending = new AtomicReference<>();
+    private final Thread thread;
+    private final BufferPool pool = new BufferPool();
+    private volatile ServedModel current;
+    private volatile boolean closed;
+    private volatile int running;
+    private List<Sequence> active = new ArrayList<>();
+    private List<Sequence> joining = new ArrayList<>();
+    private KvCache cache;
+
+    /** The queue refused a request. */
+    public static final class QueueFullException extends Exception {
+        QueueFullException(int capacity) {
+            super("the server is busy: " + capacity + " requests are already waiting; retry later");
+        }
+    }
+
+    public BatchScheduler(ServedModel model, int maxBatch, int queueCapacity, ServeMetrics metrics) {
+        if (maxBatch < 1 || queueCapacity < 1) {
+            throw new IllegalArgumentException("max batch and queue capacity must be >= 1");
+        }
+        this.current = model;
+        this.maxBatch = maxBatch;
+        this.waiting = new ArrayBlockingQueue<>(queueCapacity);
+        this.metrics = metrics;
+        metrics.gauges(() -> running, waiting::size);
+        this.thread = new Thread(this::loop, "lethe-batch-scheduler");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The model new requests are answered with (the pending one once a swap was asked for). */
+    public ServedModel model() {
+        ServedModel p = pending.get();
+        return p != null ? p : current;
+    }
+
+    /** Queues a sequence; throws when the waiting queue is full. */
+    public void submit(Completion c) throws QueueFullException {
+        if (closed) {
+            throw new IllegalStateException("the scheduler is closed");
+        }
+        if (!waiting.offer(c)) {
+            throw new QueueFullException(waiting.remainingCapacity() + waiting.size());
+        }
+    }
+
+    /** Serves {@code next} once the sequences running now have finished. */
+    public void swap(ServedModel next) {
+        pending.set(next);
+    }
+
+    /** Sequences in the running batch. */
+    public int running() {
+        return running;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Sequence s : active) {
+            s.c.listener().finished(Completion.Finish.CANCELLED, s.text, s.c.promptLength(), s.generated());
+        }
+        Completion c;
+        while ((c = waiting.poll()) != null) {
+            c.listener().finished(Completion.Finish.CANCELLED, "", c.promptLength(), 0);
+        }
+    }
+
+    private void loop() {
+        while (!closed) {
+            try {
+                step();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException | Error e) {
+                // a failed model step (e.g. off-heap memory exhausted): every sequence in it, running or joining,
+                // fails with the cause, and the scheduler keeps serving the next requests
+                RuntimeException err = e instanceof RuntimeException r ? r
+                        : new IllegalStateException("the model step failed: " + e, e);
+                for (Sequence s : active) {
+                    s.c.listener().failed(err);
+                }
+                for (Sequence s : joining) {
+                    s.c.listener().failed(err);
+                }
+                active = new ArrayList<>();
+                joining = new ArrayList<>();
+                if (cache != null) {
+                    cache.release();
+                }
+                cache = null;
+                running = 0;
+            }
+        }
+    }
+
+    private void step() throws InterruptedException {
+        ServedModel next = pending.get();
+        if (next != null && active.isEmpty()) {
+            current = next;
+            pending.compareAndSet(next, null);
+        }
+        List<Sequence> joiners = new ArrayList<>();
+        joining = joiners;
+        if (pending.get() == null) {
+            if (active.isEmpty()) {
+                Completion c = waiting.poll(50, TimeUnit.MILLISECONDS);
+                if (c != null) {
+                    admit(c, joiners);
+                }
+            }
+            Completion c;
+            while (active.size() + joiners.size() < maxBatch && (c = waiting.poll()) != null) {
+                admit(c, joiners);
+            }
+        }
+        if (!joiners.isEmpty()) {
+            prefill(joiners);
+        } else if (!active.isEmpty()) {
+            decode();
+        }
+        joining = new ArrayList<>();
+        running = active.size();
+    }
+
+    private void admit(Completion c, List<Sequence> joiners) {
+        Completion.Finish early = c.cancelled() ? Completion.Finish.CANCELLED
+                : System.nanoTime() > c.deadlineNanos() ? Completion.Finish.TIMEOUT : null;
+        if (early != null) {
+            metrics.ended(early);
+            c.listener().finished(early, "", c.promptLength(), 0);
+        } else {
+            joiners.add(new Sequence(c, current));
+        }
+    }
+
+    /** Runs the joiners' prompts as one left-padded batch, samples their first tokens, merges them into the batch. */
+    private void prefill(List<Sequence> joiners) {
+        int b = joiners.size();
+        int maxLen = 0;
+        for (Sequence s : joiners) {
+            maxLen = Math.max(maxLen, s.c.promptLength());
+        }
+        int[] ids = new int[b * maxLen];
+        int[] mask = new int[b * maxLen];
+        for (int i = 0; i < b; i++) {
+            Completion c = joiners.get(i).c;
+            int off = maxLen - c.promptLength();
+            for (int t = 0; t < c.promptLength(); t++) {
+                ids[i * maxLen + off + t] = c.promptToken(t);
+                mask[i * maxLen + off + t] = 1;
+            }
+        }
+        KvCache fresh = KvCache.forModel(current.model(), b, maxLen);
+        double[][] logits = forward(new TokenBatch(ids, b, maxLen, mask, TokenBatch.positionsFromMask(mask, b,
+                maxLen)), fresh);
+        List<KvCache.Row> rows = new ArrayList<>();
+        List<Sequence> next = new ArrayList<>();
+        for (int i = 0; i < active.size(); i++) {
+            rows.add(new KvCache.Row(cache, i));
+            next.add(active.get(i));
+        }
+        long now = System.nanoTime();
+        for (int i = 0; i < b; i++) {
+            Sequence s = joiners.get(i);
+            metrics.firstToken(now - s.c.submittedNanos);
+            s.firstTokenNanos = now;
+            if (s.advance(logits[i])) {
+                rows.add(new KvCache.Row(fresh, i));
+                next.add(s);
+            }
+        }
+        regroup(next, rows);
+        fresh.release();
+    }
+
+    /** One decode step of the running batch; finished sequences leave it. */
+    private void decode() {
+        int b = active.size();
+        int[] ids = new int[b];
+        int[] mask = new int[b];
+        int[] positions = new int[b];
+        for (int i = 0; i < b; i++) {
+            Sequence s = active.get(i);
+            ids[i] = s.tokens[s.used - 1];
+            mask[i] = 1;
+            positions[i] = s.used - 1;
+        }
+        double[][] logits = forward(new TokenBatch(ids, b, 1, mask, positions), cache);
+        List<KvCache.Row> rows = new ArrayList<>();
+        List<Sequence> next = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            Sequence s = active.get(i);
+            if (s.advance(logits[i])) {
+                rows.add(new KvCache.Row(cache, i));
+                next.add(s);
+            }
+        }
+        if (next.size() != b || cache.length() == cache.capacity()) {
+            regroup(next, rows);
+        }
+    }
+
+    /** The running batch becomes {@code next}, its cache rebuilt from {@code rows}; the old cache is freed. */
+    private void regroup(List<Sequence> next, List<KvCache.Row> rows) {
+        KvCache old = cache;
+        active = next;
+        if (next.isEmpty()) {
+            cache = null;
+        } else {
+            int headroom = 1;
+            for (Sequence s : next) {
+                headroom = Math.max(headroom, s.remaining());
+            }
+            cache = KvCache.regroup(rows, headroom);
+        }
+        if (old != null) {
+            old.release();
+        }
+    }
+
+    /** The next-token logits [B][V] of the last position of {@code input}. */
+    private double[][] forward(TokenBatch input, KvCache kv) {
+        int b = input.batch();
+        int v = current.model().config().vocabSize();
+        double[][] rows = new double[b][v];
+        try (Tape tape = Tape.inference(pool)) {
+            INDArray out = current.model().forward(tape, input, kv, false).logits().value();
+            long[] stride = out.stride();
+            long t = out.size(1) - 1;
+            Buf buf = Buf.of(out);
+            for (int i = 0; i < b; i++) {
+                long base = i * stride[0] + t * stride[1];
+                for (int j = 0; j < v; j++) {
+                    rows[i][j] = buf.get((int) (base + j * stride[2]));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** A sequence in the running batch: its tokens so far, sampler, emitted text. */
+    private final class Sequence {
+        final Completion c;
+        final ServedModel model;
+        final int[] tokens;
+        final SplittableRandom random;
+        final List<LogitsProcessor> chain;
+        final Set<Integer> eos;
+        final String promptText;
+        int used;
+        String text = "";
+        String emitted = "";
+        long firstTokenNanos;
+
+        Sequence(Completion c, ServedModel model) {
+            this.c = c;
+            this.model = model;
+            this.tokens = Arrays.copyOf(c.prompt(), c.promptLength() + c.config().maxNewTokens());
+            this.used = c.promptLength();
+            this.random = new SplittableRandom(c.config().seed());
+            this.chain = c.config().chain();
+            this.eos = c.config().eosIds() != null ? Set.copyOf(c.config().eosIds()) : model.eosIds();
+            this.promptText = model.tokenizer().decode(c.prompt(), true);
+        }
+
+        int generated() {
+            return used - c.promptLength();
+        }
+
+        int remaining() {
+            return c.config().maxNewTokens() - generated();
+        }
+
+        /** Chooses the next token from {@code raw} logits, tells the listener; false once the sequence ended. */
+        boolean advance(double[] raw) {
+            if (c.cancelled()) {
+                return end(Completion.Finish.CANCELLED);
+            }
+            if (System.nanoTime() > c.deadlineNanos()) {
+                return end(Completion.Finish.TIMEOUT);
+            }
+            double[][] scores = {c.logprobs() ? raw.clone() : raw};
+            if (!chain.isEmpty()) {
+                DecodingStep ctx = new DecodingStep(generated(), new int[][] {Arrays.copyOf(tokens, used)}, null,
+                        new boolean[1], tokens.length);
+                for (LogitsProcessor p : chain) {
+                    p.process(ctx, scores);
+                }
+            }
+            int tok = c.config().sample() ? Sampling.sample(scores[0], random) : Sampling.argmax(scores[0]);
+            double logprob = c.logprobs() ? logSoftmaxAt(raw, tok) : Double.NaN;
+            tokens[used++] = tok;
+            String whole = model.tokenizer().decode(Arrays.copyOf(tokens, used), true);
+            text = whole.startsWith(promptText) ? whole.substring(promptText.length())
+                    : model.tokenizer().decode(Arrays.copyOfRange(tokens, c.promptLength(), used), true);
+            Completion.Finish finish = null;
+            List<String> stops = c.config().stopStrings();
+            int cut = firstStop(text, stops);
+            if (cut >= 0) {
+                text = text.substring(0, cut);
+                finish = Completion.Finish.STOP;
+            } else if (eos.contains(tok)) {
+                finish = Completion.Finish.STOP;
+            } else if (remaining() == 0) {
+                finish = Completion.Finish.LENGTH;
+            }
+            String safe = finish != null ? text : heldBack(text, stops);
+            String delta = safe.startsWith(emitted) ? safe.substring(emitted.length()) : "";
+            if (safe.startsWith(emitted)) {
+                emitted = safe;
+            }
+            c.listener().token(tok, delta, logprob);
+            return finish == null || end(finish);
+        }
+
+        private boolean end(Completion.Finish finish) {
+            long now = System.nanoTime();
+            if (generated() > 0) {
+                metrics.finished(firstTokenNanos - c.submittedNanos, now - c.submittedNanos, generated());
+            }
+            metrics.ended(finish);
+            c.listener().finished(finish, text, c.promptLength(), generated());
+            return false;
+        }
+    }
+
+    /** log softmax(raw)[tok], computed in double with the max subtracted. */
+    static double logSoftmaxAt(double[] raw, int tok) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double x : raw) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        for (double x : raw) {
+            sum += Math.exp(x - max);
+        }
+        return raw[tok] - max - Math.log(sum);
+    }
+
+    /** Start of the earliest stop string in {@code text}, or -1. */
+    static int firstStop(String text, List<String> stops) {
+        int best = -1;
+        for (String s : stops) {
+            int at = text.indexOf(s);
+            if (at >= 0 && (best < 0 || at < best)) {
+                best = at;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The part of a running continuation that is safe to stream: without a trailing replacement character (an
+     * incomplete multi-byte character) and without a trailing piece that may be the start of a stop string.
+     */
+    static String heldBack(String text, List<String> stops) {
+        int end = text.length();
+        while (end > 0 && text.charAt(end - 1) == '\uFFFD') {
+            end--;
+        }
+        int keep = end;
+        for (String s : stops) {
+            for (int k = Math.min(s.length() - 1, end); k > 0; k--) {
+                if (text.startsWith(s.substring(0, k), end - k)) {
+                    keep = Math.min(keep, end - k);
+                    break;
+                }
+            }
+        }
+        return text.substring(0, keep);
+    }
+}

@@ -1,0 +1,473 @@
+package dev.lethe.serve.infer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lethe.serve.http.ApiError;
+import dev.lethe.serve.http.Exchange;
+import dev.lethe.transformer.generate.GenerationConfig;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The OpenAI-compatible inference endpoints: {@code POST /v1/chat/completions}, {@code POST /v1/completions} (both
+ * with and without {@code stream}) and {@code GET /v1/models}. A request is validated field by field (an
+ * {@link ApiError} names the field), its prompt rendered (chat template) and tokenized, and a {@link Completion} is
+ * queued on the {@link BatchScheduler}; the handler thread then writes the tokens as they come, as SSE chunks or one
+ * JSON body. A failed write of a chunk (the client went away) cancels the sequence. Decoding options: max_tokens
+ * (or max_completion_tokens), temperature (0 = greedy), top_p, seed, stop, n = 1, logprobs, and the vLLM-style
+ * extensions top_k and ignore_eos.
+ */
+public final class OpenAiApi {
+    private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
+
+    private final BatchScheduler scheduler;
+    private final ObjectMapper json;
+    private final long timeoutNanos;
+    private final int defaultMaxTokens;
+
+    public OpenAiApi(BatchScheduler scheduler, ObjectMapper json, long timeoutNanos, int defaultMaxTokens) {
+        this.scheduler = scheduler;
+        this.json = json;
+        this.timeoutNanos = timeoutNanos;
+        this.defaultMaxTokens = defaultMaxTokens;
+    }
+
+    /** GET /v1/models. */
+    public void models(Exchange ex) throws IOException {
+        ServedModel m = scheduler.model();
+        ObjectNode root = json.createObjectNode();
+        root.put("object", "list");
+        ObjectNode e = root.putArray("data").addObject();
+        e.put("id", m.id());
+        e.put("object", "model");
+        e.put("created", 0);
+        e.put("owned_by", "lethe");
+        e.put("version", m.version());
+        ex.send(200, root);
+    }
+
+    /** POST /v1/chat/completions. */
+    public void chat(Exchange ex) throws IOException {
+        JsonNode req = ex.jsonBody();
+        ServedModel m = model(req);
+        JsonNode msgs = req.path("messages");
+        if (!msgs.isArray() || msgs.isEmpty()) {
+            throw ApiError.invalid("messages", "messages must be a non-empty array of {role, content}");
+        }
+        List<Map<String, Object>> messages = new ArrayList<>();
+        for (int i = 0; i < msgs.size(); i++) {
+            JsonNode msg = msgs.get(i);
+            String role = msg.path("role").asText("");
+            if (!ROLES.contains(role)) {
+                throw ApiError.invalid("messages[" + i + "].role", "messages[" + i + "].role must be one of " + ROLES
+                        + ", got '" + role + "'");
+            }
+            Map<String, Object> mm = new LinkedHashMap<>();
+            mm.put("role", role);
+            mm.put("content", content(msg.path("content"), i));
+            messages.add(mm);
+        }
+        ChatTemplate.Prompt p;
+        try {
+            p = m.template().render(messages);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalid("messages", e.getMessage());
+        }
+        int[] ids = m.tokenizer().encode(p.text(), p.addSpecialTokens());
+        run(ex, req, m, ids, true);
+    }
+
+    /** POST /v1/completions. */
+    public void completions(Exchange ex) throws IOException {
+        JsonNode req = ex.jsonBody();
+        ServedModel m = model(req);
+        JsonNode prompt = req.path("prompt");
+        if (prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
+            prompt = prompt.get(0);
+        }
+        int[] ids;
+        if (prompt.isTextual()) {
+            ids = m.tokenizer().encode(prompt.asText(), true);
+        } else if (prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isInt()) {
+            ids = new int[prompt.size()];
+            int vocab = m.model().config().vocabSize();
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = prompt.get(i).asInt(-1);
+                if (!prompt.get(i).isInt() || ids[i] < 0 || ids[i] >= vocab) {
+                    throw ApiError.invalid("prompt", "prompt[" + i + "] must be a token id in [0, " + vocab + ")");
+                }
+            }
+        } else {
+            throw ApiError.invalid("prompt", "prompt must be a string, a list of one string or a list of token ids");
+        }
+        run(ex, req, m, ids, false);
+    }
+
+    private ServedModel model(JsonNode req) {
+        ServedModel m = scheduler.model();
+        JsonNode model = req.path("model");
+        if (!model.isTextual()) {
+            throw ApiError.invalid("model", "model is required: a string, e.g. \"" + m.id() + "\" (GET /v1/models)");
+        }
+        if (!model.asText().equals(m.id())) {
+            throw new ApiError(404, "invalid_request_error", "model_not_found", "model",
+                    "the model '" + model.asText() + "' does not exist; this server serves '" + m.id() + "'");
+        }
+        return m;
+    }
+
+    private static String content(JsonNode c, int i) {
+        if (c.isTextual()) {
+            return c.asText();
+        }
+        if (c.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode part : c) {
+                if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw ApiError.invalid("messages[" + i + "].content", "only text content parts"
+                            + " ({\"type\": \"text\", \"text\": ...}) are supported");
+                }
+                sb.append(part.path("text").asText());
+            }
+            return sb.toString();
+        }
+        if (c.isNull() || c.isMissingNode()) {
+            return "";
+        }
+        throw ApiError.invalid("messages[" + i + "].content", "messages[" + i + "].content must be a string");
+    }
+
+    /** Decoding options of a request as the generation chain's config. */
+    GenerationConfig decoding(JsonNode req, int promptTokens, int context) {
+        JsonNode n = req.path("n");
+        if (!n.isMissingNode() && !n.isNull() && (!n.isInt() || n.asInt() != 1)) {
+            throw ApiError.invalid("n", "only n = 1 is supported");
+        }
+        int room = context - promptTokens;
+        if (room < 1) {
+            throw new ApiError(400, "invalid_request_error", "context_length_exceeded", "messages",
+                    "the prompt has " + promptTokens + " tokens; this model's context is " + context
+                            + " tokens, so it must have at most " + (context - 1));
+        }
+        JsonNode mt = req.has("max_completion_tokens") ? req.get("max_completion_tokens") : req.path("max_tokens");
+        int maxTokens;
+        if (mt.isMissingNode() || mt.isNull()) {
+            maxTokens = Math.min(defaultMaxTokens, room);
+        } else {
+            if (!mt.isIntegralNumber() || mt.asLong() < 1) {
+                throw ApiError.invalid("max_tokens", "max_tokens must be an integer >= 1, got " + mt);
+            }
+            if (mt.asLong() > room) {
+                throw new ApiError(400, "invalid_request_error", "context_length_exceeded", "max_tokens",
+                        "the prompt (" + promptTokens + " tokens) plus max_tokens (" + mt.asLong() + ") exceeds the"
+                                + " model's context of " + context + " tokens; lower max_tokens to <= " + room);
+            }
+            maxTokens = mt.asInt();
+        }
+        double temperature = number(req, "temperature", 1.0, 0, 2);
+        double topP = number(req, "top_p", 1.0, 0, 1);
+        if (topP == 0) {
+            throw ApiError.invalid("top_p", "top_p must be in (0, 1]");
+        }
+        int topK = (int) number(req, "top_k", 0, 0, Integer.MAX_VALUE);
+        long seed = 0;
+        JsonNode s = req.path("seed");
+        if (!s.isMissingNode() && !s.isNull()) {
+            if (!s.isIntegralNumber()) {
+                throw ApiError.invalid("seed", "seed must be an integer");
+            }
+            seed = s.asLong();
+        }
+        GenerationConfig cfg = temperature == 0 ? GenerationConfig.greedy(maxTokens)
+                : GenerationConfig.sampling(maxTokens, temperature, topK, topP, seed);
+        if (flag(req, "ignore_eos")) {
+            cfg = cfg.withEosIds();
+        }
+        JsonNode stop = req.path("stop");
+        if (stop.isTextual()) {
+            cfg = cfg.withStopStrings(nonEmpty(stop.asText()));
+        } else if (stop.isArray()) {
+            if (stop.size() > 4) {
+                throw ApiError.invalid("stop", "stop holds at most 4 strings");
+            }
+            String[] stops = new String[stop.size()];
+            for (int i = 0; i < stops.length; i++) {
+                if (!stop.get(i).isTextual()) {
+                    throw ApiError.invalid("stop", "stop must be a string or a list of strings");
+                }
+                stops[i] = nonEmpty(stop.get(i).asText());
+            }
+            cfg = cfg.withStopStrings(stops);
+        } else if (!stop.isMissingNode() && !stop.isNull()) {
+            throw ApiError.invalid("stop", "stop must be a string or a list of strings");
+        }
+        return cfg;
+    }
+
+    private static String nonEmpty(String s) {
+        if (s.isEmpty()) {
+            throw ApiError.invalid("stop", "a stop string must not be empty");
+        }
+        return s;
+    }
+
+    private static double number(JsonNode req, String field, double dflt, double min, double max) {
+        JsonNode v = req.path(field);
+        if (v.isMissingNode() || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
+            throw ApiError.invalid(field, field + " must be a number in [" + min + ", " + max + "], got " + v);
+        }
+        return v.asDouble();
+    }
+
+    private static boolean flag(JsonNode req, String field) {
+        JsonNode v = req.path(field);
+        if (v.isMissingNode() || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw ApiError.invalid(field, field + " must be true or false");
+        }
+        return v.asBoolean();
+    }
+
+    /** One event from the scheduler thread to the handler thread. */
+    private record Event(int token, String delta, double logprob, Completion.Finish finish, String text,
+                         int promptTokens, int completionTokens, RuntimeException error) {
+    }
+
+    private void run(Exchange ex, JsonNode req, ServedModel m, int[] ids, boolean chat) throws IOException {
+        GenerationConfig cfg = decoding(req, ids.length, m.contextLength());
+        boolean stream = flag(req, "stream");
+        boolean logprobs = chat ? flag(req, "logprobs") : req.path("logprobs").isInt() && req.path("logprobs").asInt()
+                >= 0;
+        if (req.path("top_logprobs").asInt(0) > 0) {
+            throw ApiError.invalid("top_logprobs", "top_logprobs is not supported; use logprobs for the chosen tokens");
+        }
+        boolean usageInStream = req.path("stream_options").path("include_usage").asBoolean(false);
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Completion.Listener listener = new Completion.Listener() {
+            @Override
+            public void token(int id, String delta, double lp) {
+                events.add(new Event(id, delta, lp, null, null, 0, 0, null));
+            }
+
+            @Override
+            public void finished(Completion.Finish finish, String text, int promptTokens, int completionTokens) {
+                events.add(new Event(-1, null, 0, finish, text, promptTokens, completionTokens, null));
+            }
+
+            @Override
+            public void failed(RuntimeException error) {
+                events.add(new Event(-1, null, 0, null, null, 0, 0, error));
+            }
+        };
+        long deadline = System.nanoTime() + timeoutNanos;
+        Completion c = new Completion(ids, cfg, logprobs, deadline, listener);
+        try {
+            scheduler.submit(c);
+        } catch (BatchScheduler.QueueFullException e) {
+            throw new ApiError(429, "rate_limit_error", "queue_full", null, e.getMessage());
+        }
+        String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+        long created = System.currentTimeMillis() / 1000;
+        Response r = new Response(id, created, m.id(), chat, m);
+        try {
+            if (stream) {
+                ex.startEvents();
+                if (chat) {
+                    ex.event(json.writeValueAsString(r.chunk(json.createObjectNode().put("role", "assistant")
+                            .put("content", ""), null, null)));
+                }
+            }
+            while (true) {
+                Event e = events.poll(deadline - System.nanoTime() + 5_000_000_000L, TimeUnit.NANOSECONDS);
+                if (e == null) {
+                    c.cancel();
+                    throw new ApiError(504, "timeout", "timeout", null, "the request timed out");
+                }
+                if (e.error() != null) {
+                    throw new ApiError(500, "server_error", "generation_failed", null, "generation failed: "
+                            + e.error().getMessage());
+                }
+                if (e.finish() == null) {
+                    r.add(e);
+                    if (stream && (!e.delta().isEmpty() || logprobs)) {
+                        ex.event(json.writeValueAsString(chat
+                                ? r.chunk(json.createObjectNode().put("content", e.delta()), null, r.lastLogprobs())
+                                : r.textChunk(e.delta(), null, r.lastLogprobs())));
+                    }
+                    continue;
+                }
+                if (e.finish() == Completion.Finish.TIMEOUT) {
+                    throw new ApiError(504, "timeout", "timeout", null, "the request did not finish within the"
+                            + " server's request timeout of " + timeoutNanos / 1_000_000_000L + " s");
+                }
+                if (e.finish() == Completion.Finish.CANCELLED) {
+                    throw new ApiError(503, "server_error", "cancelled", null, "the request was cancelled (the server"
+                            + " is shutting down)");
+                }
+                String reason = e.finish() == Completion.Finish.LENGTH ? "length" : "stop";
+                ObjectNode usage = json.createObjectNode();
+                usage.put("prompt_tokens", e.promptTokens());
+                usage.put("completion_tokens", e.completionTokens());
+                usage.put("total_tokens", e.promptTokens() + e.completionTokens());
+                if (stream) {
+                    String tail = r.tail(e.text());
+                    ex.event(json.writeValueAsString(chat
+                            ? r.chunk(json.createObjectNode().put("content", tail), reason, null)
+                            : r.textChunk(tail, reason, null)));
+                    if (usageInStream) {
+                        ObjectNode u = r.chunk(null, null, null);
+                        u.putArray("choices");
+                        u.set("usage", usage);
+                        ex.event(json.writeValueAsString(u));
+                    }
+                    ex.event("[DONE]");
+                    ex.close();
+                } else {
+                    ex.send(200, r.whole(e.text(), reason, usage, logprobs));
+                }
+                return;
+            }
+        } catch (IOException e) {
+            c.cancel(); // the client went away: free its batch slot at the next step
+            throw e;
+        } catch (InterruptedException e) {
+            c.cancel();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ApiError e) {
+            c.cancel();
+            if (ex.streaming()) {
+                ex.event(json.writeValueAsString(e.body(json)));
+                ex.close();
+                return;
+            }
+            throw e;
+        }
+    }
+
+    /** Builds the response objects of one request and remembers what was streamed. */
+    private final class Response {
+        final String id;
+        final long created;
+        final String model;
+        final boolean chat;
+        final ServedModel served;
+        final StringBuilder streamed = new StringBuilder();
+        final List<Integer> tokens = new ArrayList<>();
+        final List<Double> logprobs = new ArrayList<>();
+
+        Response(String id, long created, String model, boolean chat, ServedModel served) {
+            this.id = id;
+            this.created = created;
+            this.model = model;
+            this.chat = chat;
+            this.served = served;
+        }
+
+        void add(Event e) {
+            streamed.append(e.delta());
+            tokens.add(e.token());
+            logprobs.add(e.logprob());
+        }
+
+        /** What the final text adds to what was streamed (text held back for a possible stop string). */
+        String tail(String text) {
+            return text.startsWith(streamed.toString()) ? text.substring(streamed.length()) : "";
+        }
+
+        ObjectNode header(String object) {
+            ObjectNode o = json.createObjectNode();
+            o.put("id", id);
+            o.put("object", object);
+            o.put("created", created);
+            o.put("model", model);
+            o.put("system_fingerprint", "lethe-v" + served.version());
+            return o;
+        }
+
+        ObjectNode chunk(ObjectNode delta, String finish, JsonNode lp) {
+            ObjectNode o = header("chat.completion.chunk");
+            if (delta != null) {
+                ObjectNode ch = o.putArray("choices").addObject();
+                ch.put("index", 0);
+                ch.set("delta", delta);
+                ch.set("logprobs", lp);
+                ch.put("finish_reason", finish);
+            }
+            return o;
+        }
+
+        ObjectNode textChunk(String text, String finish, JsonNode lp) {
+            ObjectNode o = header("text_completion");
+            ObjectNode ch = o.putArray("choices").addObject();
+            ch.put("index", 0);
+            ch.put("text", text);
+            ch.set("logprobs", lp);
+            ch.put("finish_reason", finish);
+            return o;
+        }
+
+        JsonNode lastLogprobs() {
+            if (logprobs.isEmpty() || Double.isNaN(logprobs.get(logprobs.size() - 1))) {
+                return null;
+            }
+            return logprobsNode(tokens.size() - 1, tokens.size());
+        }
+
+        JsonNode logprobsNode(int from, int to) {
+            ObjectNode lp = json.createObjectNode();
+            if (chat) {
+                ArrayNode content = lp.putArray("content");
+                for (int i = from; i < to; i++) {
+                    ObjectNode t = content.addObject();
+                    t.put("token", tokenText(tokens.get(i)));
+                    t.put("logprob", logprobs.get(i));
+                    t.putArray("top_logprobs");
+                }
+            } else {
+                ArrayNode toks = lp.putArray("tokens");
+                ArrayNode vals = lp.putArray("token_logprobs");
+                for (int i = from; i < to; i++) {
+                    toks.add(tokenText(tokens.get(i)));
+                    vals.add(logprobs.get(i));
+                }
+                lp.putNull("top_logprobs");
+            }
+            return lp;
+        }
+
+        String tokenText(int tok) {
+            return served.tokenizer().idToToken(tok).orElse("");
+        }
+
+        ObjectNode whole(String text, String finish, ObjectNode usage, boolean withLogprobs) {
+            ObjectNode o = header(chat ? "chat.completion" : "text_completion");
+            ObjectNode ch = o.putArray("choices").addObject();
+            ch.put("index", 0);
+            if (chat) {
+                ch.putObject("message").put("role", "assistant").put("content", text);
+            } else {
+                ch.put("text", text);
+            }
+            ch.set("logprobs", withLogprobs ? logprobsNode(0, tokens.size()) : null);
+            ch.put("finish_reason", finish);
+            o.set("usage", usage);
+            return o;
+        }
+    }
+}
