@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The safety section of report.html (XSTest, HarmBench): refusal counts and rates per label and category, and sample
- * completions with the judge's decision. Reads only the report's JSON ({@link dev.lethe.eval.safety.SafetyReport}).
+ * completions with the judge's decision. Reads only the report's JSON (written by the safety package's {@code SafetyReport}).
  */
 final class SafetyHtml {
 

@@ -1,6 +1,6 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.transformer.lora.LoraAdapter;
+import dev.lethe.transformer.model.LoraAdapter;
 import dev.lethe.transformer.model.CausalLM;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -158,7 +158,7 @@ public final class UnlearnCommand implements Callable<Integer> {
         }
         if (Files.isRegularFile(metrics)) {
             boolean finished = Files.isRegularFile(out.resolve("model.safetensors"))
-                    || Files.isRegularFile(out.resolve(dev.lethe.transformer.lora.LoraAdapter.WEIGHTS_FILE));
+                    || Files.isRegularFile(out.resolve(dev.lethe.transformer.model.LoraAdapter.WEIGHTS_FILE));
             if (finished && !overwrite) {
                 throw new IllegalArgumentException(out + " already holds a finished run (metrics.jsonl, model); choose"
                         + " another --out or pass --overwrite");

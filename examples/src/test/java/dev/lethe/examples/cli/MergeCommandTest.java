@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.testing.SharedFiles;
-import dev.lethe.transformer.lora.LoraAdapter;
+import dev.lethe.transformer.model.LoraAdapter;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
 import java.nio.file.Files;

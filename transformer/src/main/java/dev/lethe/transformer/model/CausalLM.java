@@ -16,7 +16,6 @@ import dev.lethe.engine.ops.Shaping;
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.transformer.config.ModelFamily;
 import dev.lethe.transformer.config.RopeFrequencies;
-import dev.lethe.transformer.lora.LoraAdapter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -8,8 +8,6 @@ import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.testing.SharedFiles;
-import dev.lethe.transformer.lora.LoraAdapter;
-import dev.lethe.transformer.lora.LoraConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.lethe.unlearn.job;
 
-import dev.lethe.transformer.lora.LoraAdapter;
-import dev.lethe.transformer.lora.LoraConfig;
+import dev.lethe.transformer.model.LoraAdapter;
+import dev.lethe.transformer.model.LoraConfig;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.recipe.Settings;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lethe.engine.testing.SharedFiles;
 import dev.lethe.engine.io.CheckpointReader;
-import dev.lethe.transformer.lora.LoraAdapter;
+import dev.lethe.transformer.model.LoraAdapter;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;

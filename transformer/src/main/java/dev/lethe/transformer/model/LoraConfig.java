@@ -1,4 +1,4 @@
-package dev.lethe.transformer.lora;
+package dev.lethe.transformer.model;
 
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;

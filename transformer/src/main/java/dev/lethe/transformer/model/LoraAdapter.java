@@ -1,4 +1,4 @@
-package dev.lethe.transformer.lora;
+package dev.lethe.transformer.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,7 +12,6 @@ import dev.lethe.engine.ops.Dropout;
 import dev.lethe.engine.ops.LowRankLinear;
 import dev.lethe.engine.io.SafetensorsFile;
 import dev.lethe.engine.io.SafetensorsWriter;
-import dev.lethe.transformer.model.CausalLM;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.lethe.transformer.lora;
+package dev.lethe.transformer.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,8 +11,6 @@ import dev.lethe.engine.testing.SharedFiles;
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.engine.io.SafetensorsWriter;
-import dev.lethe.transformer.model.CausalLM;
-import dev.lethe.transformer.model.TokenBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
