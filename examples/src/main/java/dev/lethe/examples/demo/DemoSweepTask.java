@@ -37,17 +37,17 @@ public record DemoSweepTask(String dataDir, String targetDir, double[] retainFor
 
     @Override
     public void check(SweepSpec spec) {
+        for (String name : spec.recipes()) {
+            for (Map<String, String> s : spec.settings()) {
+                settings(Recipes.get(name), s, spec.seeds().get(0));
+            }
+        }
         DemoData data = new DemoData(Path.of(dataDir));
         for (Path p : List.of(data.forget(), data.retain(), data.holdout(), data.idk(), data.tokenizer(),
                 Path.of(targetDir, "model.safetensors"))) {
             if (!Files.isReadable(p)) {
-                throw new IllegalArgumentException(p + ": not readable here, so executors cannot read it either;"
-                        + " run `./lethe demo` once to fill the cache, or point --cache at a shared folder");
-            }
-        }
-        for (String name : spec.recipes()) {
-            for (Map<String, String> s : spec.settings()) {
-                settings(Recipes.get(name), s, spec.seeds().get(0));
+                throw new IllegalArgumentException(p + ": not readable (every executor reads it at this path); run `./lethe demo`"
+                        + " once to fill the cache, or point --cache at a folder every executor can read");
             }
         }
     }
