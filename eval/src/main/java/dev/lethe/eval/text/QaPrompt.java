@@ -16,7 +16,7 @@ import java.util.Arrays;
  * @param addBos       prepend the tokenizer's BOS id to the prompt (when it has one)
  * @param addEos       append the tokenizer's EOS id to the answer (when it has one)
  */
-public record QaPrompt(String pattern, String answerPrefix, boolean addBos, boolean addEos) {
+public record QaPrompt(String pattern, String answerPrefix, boolean addBos, boolean addEos) implements java.io.Serializable {
 
     public static final String PLACEHOLDER = "{question}";
 

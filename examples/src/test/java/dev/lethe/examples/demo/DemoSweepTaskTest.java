@@ -38,8 +38,8 @@ class DemoSweepTaskTest {
     @TempDir
     Path tmp;
 
-    /** The demo's files, three records per split. */
-    DemoData tinyData() throws Exception {
+    /** The demo's files, three records per split, under tmp/tiny. */
+    static DemoData tinyData(Path tmp) throws Exception {
         DemoData full = DemoData.materialize(tmp.resolve("full"));
         DemoData tiny = new DemoData(Files.createDirectories(tmp.resolve("tiny")));
         for (Path p : List.of(full.forget(), full.retain(), full.holdout(), full.idk())) {
@@ -49,7 +49,8 @@ class DemoSweepTaskTest {
         return tiny;
     }
 
-    Path tinyModel(String name, long seed, DemoData data) throws Exception {
+    /** A random 1-layer Llama with the demo tokenizer, saved to tmp/name. */
+    static Path tinyModel(Path tmp, String name, long seed, DemoData data) throws Exception {
         Path dir = tmp.resolve(name);
         CausalLM.randomInit(ModelConfig.parse(TINY, "tiny"), seed, 0.02, DataType.FLOAT).save(dir);
         Files.copy(data.tokenizer(), dir.resolve("tokenizer.json"));
@@ -58,9 +59,9 @@ class DemoSweepTaskTest {
 
     @Test
     void sparkLocalTwoRunsDemoUnlearningAndItsRowsEqualTheSameRunsInProcess() throws Exception {
-        DemoData data = tinyData();
-        Path target = tinyModel("target", 1, data);
-        Path retain = tinyModel("retain", 2, data);
+        DemoData data = tinyData(tmp);
+        Path target = tinyModel(tmp, "target", 1, data);
+        Path retain = tinyModel(tmp, "retain", 2, data);
         double[] reference;
         try (Tokenizer tok = Tokenizers.load(data.tokenizer())) {
             reference = TofuReport.forgetTruthRatios(DemoEvaluation.evaluate(retain, CausalLM.load(retain), tok, data,
@@ -89,7 +90,7 @@ class DemoSweepTaskTest {
 
     @Test
     void unreadableTargetOrUnknownGridSettingIsRefusedBeforeAnyRun() throws Exception {
-        DemoData data = tinyData();
+        DemoData data = tinyData(tmp);
         DemoSweepTask task = new DemoSweepTask(data.dir().toString(), tmp.resolve("nowhere").toString(),
                 new double[0], List.of(), 0, 0, 0);
         SweepSpec spec = new SweepSpec(List.of("ga"), Map.of("lr", List.of("1e-2")), 0, 0, List.of(0));
