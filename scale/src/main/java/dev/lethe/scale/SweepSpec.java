@@ -43,6 +43,10 @@ public record SweepSpec(List<String> recipes, Map<String, List<String>> grid, in
                 throw new IllegalArgumentException("--grid " + e.getKey() + "= has no values; give key=v1,v2");
             }
         }
+        if (runs().stream().map(RunSpec::id).distinct().count() != runs().size()) {
+            throw new IllegalArgumentException("two runs of this sweep get the same id (values that differ only in"
+                    + " characters other than letters, digits and =._+-); rename the --grid values");
+        }
         for (String name : recipes) {
             var defaults = Recipes.get(name).settings();
             for (Map.Entry<String, List<String>> e : grid.entrySet()) {
