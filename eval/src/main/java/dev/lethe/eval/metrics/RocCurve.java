@@ -5,7 +5,7 @@ package dev.lethe.eval.metrics;
  * decreasing thresholds, the first point (0, 0) at threshold +infinity) and the area {@link RocAuc} integrates from
  * exactly these points ({@code np.trapz(tpr, fpr)}). Written into report.json so a reader can redraw the curve.
  */
-public record RocCurve(double[] fpr, double[] tpr, double[] thresholds, double auc) {
+public record RocCurve(double[] fpr, double[] tpr, double[] thresholds, double auc) implements java.io.Serializable {
 
     public RocCurve {
         if (fpr.length != tpr.length || fpr.length != thresholds.length) {

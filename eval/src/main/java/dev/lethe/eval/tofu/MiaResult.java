@@ -15,7 +15,7 @@ import dev.lethe.eval.metrics.RocCurve;
 public record MiaResult(String members, String nonMembers, double[] memberLoss, double[] nonMemberLoss,
                         double lossAuc, double[] memberMinK, double[] nonMemberMinK,
                         @JsonProperty("min_k_auc") double minKAuc, RocCurve lossRoc,
-                        @JsonProperty("min_k_roc") RocCurve minKRoc) {
+                        @JsonProperty("min_k_roc") RocCurve minKRoc) implements java.io.Serializable {
 
     /** Builds the result, its AUCs and ROC curves from the scores. */
     public static MiaResult of(String members, String nonMembers, double[] memberLoss, double[] nonMemberLoss,

@@ -14,7 +14,7 @@ import dev.lethe.eval.metrics.TruthRatio;
 public record TofuItemResult(String question, String answer, String generation,
                              @JsonProperty("rouge_l_recall") double rougeLRecall,
                              double answerLoss, int answerTokens, Double paraphrasedLoss, double[] perturbedLosses,
-                             double probability, Double normalizedProbability, double truthRatio) {
+                             double probability, Double normalizedProbability, double truthRatio) implements java.io.Serializable {
 
     /** Derives the probabilities and the truth ratio from the losses as TOFU does for a set of this kind. */
     public static TofuItemResult of(TofuSplit.Kind kind, String question, String answer, String generation,

@@ -15,7 +15,7 @@ import java.util.List;
  * @param minK          fraction k of the Min-k% membership score (MUSE/OU privleak: 0.4)
  */
 public record TofuSettings(PromptTemplate prompt, int batchSize, int maxNewTokens, int maxLength, List<String> stopStrings,
-                           int limit, double minK) {
+                           int limit, double minK) implements java.io.Serializable {
 
     public TofuSettings {
         if (batchSize < 1) {

@@ -12,7 +12,7 @@ import java.util.List;
  */
 public record TofuSplitResult(String name, TofuSplit.Kind kind, String file, List<TofuItemResult> items,
                               double probability, @JsonProperty("rouge_l_recall") double rougeLRecall,
-                              double truthRatio) {
+                              double truthRatio) implements java.io.Serializable {
 
     public static TofuSplitResult of(String name, TofuSplit.Kind kind, String file, List<TofuItemResult> items) {
         int n = items.size();

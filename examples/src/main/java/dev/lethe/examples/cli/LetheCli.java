@@ -23,6 +23,7 @@ import picocli.CommandLine.ScopeType;
             EngineInfoCommand.class,
             DemoCommand.class,
             StudyCommand.class,
+            SweepCommand.class,
             InfoCommand.class,
             TokenizeCommand.class,
             CheckCommand.class,

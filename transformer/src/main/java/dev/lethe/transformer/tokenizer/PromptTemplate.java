@@ -16,7 +16,8 @@ import java.util.Arrays;
  * @param addBos       prepend the tokenizer's BOS id to the prompt (when it has one)
  * @param addEos       append the tokenizer's EOS id to the answer (when it has one)
  */
-public record PromptTemplate(String name, String pattern, String answerPrefix, boolean addBos, boolean addEos) {
+public record PromptTemplate(String name, String pattern, String answerPrefix, boolean addBos, boolean addEos)
+        implements java.io.Serializable {
     public static final String PLACEHOLDER = "{question}";
     public static final PromptTemplate PLAIN = new PromptTemplate("plain", "Question: {question}\nAnswer:", " ", true,
             true);
