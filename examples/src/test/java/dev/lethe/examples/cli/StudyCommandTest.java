@@ -47,7 +47,9 @@ class StudyCommandTest {
         assertThat(plain.relearnSteps).isEqualTo(10);
         assertThat(plain.relearnLr).isEqualTo(1e-3);
         assertThat(plain.lumeCommand()).isEqualTo("./lethe study --benchmark lume");
-        assertThat(plain.recipeNames()).hasSize(20).contains("ga", "npo", "pdu");
+        assertThat(plain.recipeNames()).as("every registered recipe, in registry order").containsExactlyElementsOf(
+                dev.lethe.unlearn.recipe.Recipes.all().stream().map(dev.lethe.unlearn.recipe.Recipe::name).toList())
+                .hasSize(25).contains("ga", "npo", "pdu", "gru", "sibl");
 
         StudyCommand c = parse("--benchmark", "lume", "--recipes", "ga,npo", "--set", "lr=1e-4", "--set", "epochs=2",
                 "--relearn-steps", "5", "--relearn-lr", "2e-3", "--out", "/tmp/x");
