@@ -2,13 +2,11 @@ package dev.lethe.optim;
 
 import dev.lethe.engine.ParameterSet;
 import dev.lethe.engine.kernel.Buf;
-import dev.lethe.engine.kernel.Loops;
 import dev.lethe.engine.kernel.Par;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,18 +22,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * every element gets the same arithmetic whatever the split, so results do not depend on the thread count. State is
  * {@code exp_avg} and {@code exp_avg_sq}.
  */
-public final class AdamW implements Optimizer {
-    private double lr;
+public final class AdamW extends TorchOptimizer {
     private final double beta1;
     private final double beta2;
     private final double eps;
     private final double weightDecay;
-    private long steps;
-    private ParameterSet expAvg;
-    private ParameterSet expAvgSq;
 
     public AdamW(double lr, double beta1, double beta2, double eps, double weightDecay) {
-        this.lr = lr;
+        super(lr);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -47,6 +41,11 @@ public final class AdamW implements Optimizer {
         this(lr, 0.9, 0.999, 1e-8, 0.01);
     }
 
+    @Override
+    protected List<String> bufferNames() {
+        return List.of("exp_avg", "exp_avg_sq");
+    }
+
     /** Elements per staged chunk: four float32 chunks (p, g, m, v) take 64 KiB and stay in L2. */
     static final int CHUNK = 4096;
 
@@ -56,11 +55,10 @@ public final class AdamW implements Optimizer {
 
     @Override
     public void step(ParameterSet params, ParameterSet direction) {
-        if (expAvg == null) {
-            expAvg = params.zerosLike();
-            expAvgSq = params.zerosLike();
-        }
-        steps++;
+        ParameterSet expAvg = buffer("exp_avg", params);
+        ParameterSet expAvgSq = buffer("exp_avg_sq", params);
+        long steps = nextStep();
+        double lr = learningRate();
         double decay = 1 - lr * weightDecay;
         double bc1 = 1 - Math.pow(beta1, steps);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, steps));
@@ -225,50 +223,5 @@ public final class AdamW implements Optimizer {
         dp.put(from, p, 0, len);
         dm.put(from, m, 0, len);
         dv.put(from, v, 0, len);
-    }
-
-    static void requireContiguous(String name, INDArray... arrays) {
-        for (INDArray a : arrays) {
-            if (!Loops.isContiguous(a) || a.dataType() != arrays[0].dataType()) {
-                throw new IllegalArgumentException("optimizer needs contiguous arrays of one dtype at '" + name + "'");
-            }
-        }
-    }
-
-    @Override
-    public double learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        this.lr = lr;
-    }
-
-    @Override
-    public long steps() {
-        return steps;
-    }
-
-    @Override
-    public Map<String, ParameterSet> state() {
-        Map<String, ParameterSet> s = new LinkedHashMap<>();
-        if (expAvg != null) {
-            s.put("exp_avg", expAvg);
-            s.put("exp_avg_sq", expAvgSq);
-        }
-        return s;
-    }
-
-    @Override
-    public void loadState(ParameterSet params, long steps, Map<String, ParameterSet> state) {
-        this.steps = steps;
-        if (steps == 0) {
-            expAvg = null;
-            expAvgSq = null;
-            return;
-        }
-        expAvg = params.zerosLike().assign(state.get("exp_avg"));
-        expAvgSq = params.zerosLike().assign(state.get("exp_avg_sq"));
     }
 }

@@ -2,7 +2,7 @@ package dev.lethe.optim;
 
 import dev.lethe.engine.ParameterSet;
 import dev.lethe.engine.kernel.Buf;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -12,20 +12,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * otherwise {@code b}; finally {@code p -= lr * d}. One fused loop per parameter array, in the parameter's dtype;
  * state is {@code momentum_buffer} (present when momentum is non-zero).
  */
-public final class Sgd implements Optimizer {
-    private double lr;
+public final class Sgd extends TorchOptimizer {
     private final double momentum;
     private final double dampening;
     private final double weightDecay;
     private final boolean nesterov;
-    private long steps;
-    private ParameterSet buffer;
 
     public Sgd(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+        super(lr);
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         }
-        this.lr = lr;
         this.momentum = momentum;
         this.dampening = dampening;
         this.weightDecay = weightDecay;
@@ -38,12 +35,16 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
+    protected List<String> bufferNames() {
+        return momentum != 0 ? List.of("momentum_buffer") : List.of();
+    }
+
+    @Override
     public void step(ParameterSet params, ParameterSet direction) {
-        boolean first = buffer == null;
-        if (momentum != 0 && first) {
-            buffer = params.zerosLike();
-        }
-        steps++;
+        boolean first = !hasBuffers();
+        ParameterSet buffer = momentum != 0 ? buffer("momentum_buffer", params) : null;
+        nextStep();
+        double lr = learningRate();
         for (Map.Entry<String, INDArray> e : params) {
             String name = e.getKey();
             INDArray p = e.getValue();
@@ -52,10 +53,10 @@ public final class Sgd implements Optimizer {
             Buf bg = Buf.of(g);
             Buf bb = null;
             if (momentum != 0) {
-                AdamW.requireContiguous(name, p, g, buffer.get(name));
+                requireContiguous(name, p, g, buffer.get(name));
                 bb = Buf.of(buffer.get(name));
             } else {
-                AdamW.requireContiguous(name, p, g);
+                requireContiguous(name, p, g);
             }
             int n = (int) p.length();
             if (bp.isFloat()) {
@@ -92,35 +93,5 @@ public final class Sgd implements Optimizer {
                 }
             }
         }
-    }
-
-    @Override
-    public double learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        this.lr = lr;
-    }
-
-    @Override
-    public long steps() {
-        return steps;
-    }
-
-    @Override
-    public Map<String, ParameterSet> state() {
-        Map<String, ParameterSet> s = new LinkedHashMap<>();
-        if (buffer != null) {
-            s.put("momentum_buffer", buffer);
-        }
-        return s;
-    }
-
-    @Override
-    public void loadState(ParameterSet params, long steps, Map<String, ParameterSet> state) {
-        this.steps = steps;
-        buffer = momentum != 0 && steps > 0 ? params.zerosLike().assign(state.get("momentum_buffer")) : null;
     }
 }

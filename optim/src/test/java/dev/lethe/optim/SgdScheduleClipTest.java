@@ -35,6 +35,23 @@ class SgdScheduleClipTest {
     }
 
     @Test
+    void momentumBufferSurvivesSaveAndLoadAndAMissingBufferIsNamed() {
+        Sgd first = new Sgd(0.1, 0.9, 0.5, 0, false);
+        ParameterSet p = scalar(1.0);
+        first.step(p, scalar(1));
+        assertThat(first.state()).containsOnlyKeys("momentum_buffer");
+        Sgd resumed = new Sgd(0.1, 0.9, 0.5, 0, false);
+        resumed.loadState(p, first.steps(), first.state());
+        resumed.step(p, scalar(2));
+        // the same two steps as sgdMomentumDampeningNesterovByHand: b2 = 0.9*1 + 0.5*2 = 1.9, p = 0.9 - 0.19
+        assertThat(p.get("p").getDouble(0)).isCloseTo(0.71, offset(1e-15));
+        assertThat(resumed.steps()).isEqualTo(2);
+        assertThatThrownBy(() -> new Sgd(0.1, 0.9, 0, 0, false).loadState(p, 3, new AdamW(0.1).state()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no 'momentum_buffer'");
+        new Sgd(0.1).loadState(p, 3, Map.of()); // plain SGD keeps no state
+    }
+
+    @Test
     void schedulesFollowHuggingFace() {
         LrSchedule c = LrSchedule.constant(4);
         assertThat(new double[] {c.factor(0), c.factor(1), c.factor(3), c.factor(4), c.factor(100)})

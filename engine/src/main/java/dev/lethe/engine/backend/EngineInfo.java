@@ -156,10 +156,17 @@ public record EngineInfo(
         }
         // Reading one element forces completion on asynchronous backends and keeps the result live.
         c.getFloat(0L);
-        Arrays.sort(nanos);
-        double median = runs % 2 == 1 ? nanos[runs / 2] : 0.5 * (nanos[runs / 2 - 1] + nanos[runs / 2]);
+        return gemmFromTimings(n, WARMUP_RUNS, nanos);
+    }
+
+    /** The rates of {@code nanos.length} timed n x n GEMMs ({@code 2 n^3} flops each): fastest and median run. */
+    static Gemm gemmFromTimings(int n, int warmupRuns, long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        int runs = sorted.length;
+        double median = runs % 2 == 1 ? sorted[runs / 2] : 0.5 * (sorted[runs / 2 - 1] + sorted[runs / 2]);
         double flops = 2.0 * n * n * (double) n;
-        return new Gemm(n, runs, WARMUP_RUNS, flops / nanos[0], flops / median, nanos[0] / 1e6);
+        return new Gemm(n, runs, warmupRuns, flops / sorted[0], flops / median, sorted[0] / 1e6);
     }
 
     /** Names libnd4j's {@code binaryLevel()}: 1 generic x86-64, 2 AVX2, 3 AVX-512. */

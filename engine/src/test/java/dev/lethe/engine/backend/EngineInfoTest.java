@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 
-import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 class EngineInfoTest {
@@ -24,18 +22,30 @@ class EngineInfoTest {
     void reportsTheCpuBackendThisBuildRunsOn() {
         assertThat(info.backend()).isEqualTo("CPU");
         assertThat(info.backendArtifact()).isEqualTo("nd4j-native");
-        assertThat(info.blasVendor()).isEqualTo(String.valueOf(Nd4j.factory().blas().getBlasVendor()));
-        assertThat(info.javaVersion()).isEqualTo(Runtime.version().toString());
-        assertThat(info.threads()).isEqualTo(Nd4j.getEnvironment().maxThreads()).isPositive();
-        assertThat(info.maxPhysicalBytes()).isEqualTo(Pointer.maxPhysicalBytes());
+        assertThat(info.blasVendor()).as("the BLAS of a CPU build").isIn("OPENBLAS", "MKL");
+        assertThat(info.javaVersion()).startsWith(System.getProperty("java.version"));
+        assertThat(info.threads()).isBetween(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void maxPhysicalBytesIsTheLimitTheTestJvmWasStartedWith() {
+        // the build's surefire argLine sets it (root pom: lethe.test.argLine); parsed here by hand, not by JavaCPP
+        String limit = System.getProperty("org.bytedeco.javacpp.maxphysicalbytes");
+        assertThat(limit).as("surefire passes -Dorg.bytedeco.javacpp.maxphysicalbytes").isNotNull();
+        String digits = limit.replaceAll("[^0-9]", "");
+        char unit = Character.toLowerCase(limit.charAt(limit.length() - 1));
+        long scale = unit == 'g' ? 1L << 30 : unit == 'm' ? 1L << 20 : unit == 'k' ? 1L << 10 : 1L;
+        assertThat(info.maxPhysicalBytes()).isEqualTo(Long.parseLong(digits) * scale);
     }
 
     @Test
     void threadsFollowOmpNumThreadsWhenSet() {
         String omp = System.getenv("OMP_NUM_THREADS");
         assertThat(info.ompNumThreadsEnv()).isEqualTo(omp);
+        int cap = omp != null ? Integer.parseInt(omp.trim()) : Runtime.getRuntime().availableProcessors();
+        assertThat(info.threads()).isBetween(1, cap);
         if (omp != null) {
-            assertThat(info.threads()).isEqualTo(Integer.parseInt(omp.trim()));
+            assertThat(info.threads()).isEqualTo(cap);
         }
     }
 
@@ -54,15 +64,25 @@ class EngineInfoTest {
     }
 
     @Test
-    void gemmRateIsPositiveAndConsistent() {
+    void gemmRatesComeFromTheFastestAndTheMedianRun() {
+        // n = 10: 2 * 10^3 = 2000 flops per run; flops per nanosecond are GFLOP/s
+        EngineInfo.Gemm odd = EngineInfo.gemmFromTimings(10, 2, new long[] {4000, 1000, 2000});
+        assertThat(odd.runs()).isEqualTo(3);
+        assertThat(odd.warmupRuns()).isEqualTo(2);
+        assertThat(odd.bestGflops()).isEqualTo(2.0); // 2000 / 1000 ns
+        assertThat(odd.medianGflops()).isEqualTo(1.0); // 2000 / 2000 ns
+        assertThat(odd.bestMillis()).isEqualTo(0.001);
+        EngineInfo.Gemm even = EngineInfo.gemmFromTimings(10, 0, new long[] {5000, 1000, 3000, 2000});
+        assertThat(even.medianGflops()).isEqualTo(0.8); // median of 2000 and 3000 ns is 2500 ns
+        assertThat(even.bestGflops()).isEqualTo(2.0);
+    }
+
+    @Test
+    void measuredGemmHasTheAskedShape() {
         EngineInfo.Gemm g = info.gemm();
         assertThat(g.n()).isEqualTo(256);
         assertThat(g.runs()).isEqualTo(3);
-        assertThat(g.bestGflops()).isPositive().isFinite();
-        assertThat(g.bestGflops()).isGreaterThanOrEqualTo(g.medianGflops());
-        // best rate and best time describe the same run: 2 n^3 flops
-        double flops = 2.0 * 256 * 256 * 256;
-        assertThat(flops / (g.bestMillis() * 1e6)).isCloseTo(g.bestGflops(), org.assertj.core.data.Percentage.withPercentage(1));
+        assertThat(g.bestGflops()).isPositive().isFinite().isGreaterThanOrEqualTo(g.medianGflops());
     }
 
     @Test

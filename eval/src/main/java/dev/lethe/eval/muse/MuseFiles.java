@@ -1,11 +1,9 @@
 package dev.lethe.eval.muse;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lethe.engine.io.JsonRecords;
+import dev.lethe.engine.io.JsonRecords.Record;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +35,7 @@ public final class MuseFiles {
     /** Documents of a text file (at most {@code limit}, 0 = all). */
     public static List<String> readTexts(Path file, int limit) throws IOException {
         List<String> out = new ArrayList<>();
-        for (Rec r : records(file, limit, "texts ({\"text\": \"...\"} per line, or a JSON array of strings)")) {
+        for (Record r : records(file, limit, "texts ({\"text\": \"...\"} per line, or a JSON array of strings)")) {
             out.add(r.node().isTextual() ? nonEmpty(r, r.node().asText(), "the text") : field(r, TEXT));
         }
         return out;
@@ -46,7 +44,7 @@ public final class MuseFiles {
     /** Question/answer pairs of a QA file (at most {@code limit}, 0 = all). */
     public static List<MuseData.QaPair> readQa(Path file, int limit) throws IOException {
         List<MuseData.QaPair> out = new ArrayList<>();
-        for (Rec r : records(file, limit, "QA pairs ({\"question\": \"...\", \"answer\": \"...\"} per line)")) {
+        for (Record r : records(file, limit, "QA pairs ({\"question\": \"...\", \"answer\": \"...\"} per line)")) {
             out.add(new MuseData.QaPair(field(r, QUESTION), field(r, ANSWER)));
         }
         return out;
@@ -55,60 +53,18 @@ public final class MuseFiles {
     /** Prompt/continuation pairs of a VerbMem file (at most {@code limit}, 0 = all). */
     public static List<MuseData.Continuation> readContinuations(Path file, int limit) throws IOException {
         List<MuseData.Continuation> out = new ArrayList<>();
-        for (Rec r : records(file, limit, "VerbMem items ({\"prompt\": \"...\", \"gt\": \"...\"} per line)")) {
+        for (Record r : records(file, limit, "VerbMem items ({\"prompt\": \"...\", \"gt\": \"...\"} per line)")) {
             out.add(new MuseData.Continuation(field(r, PROMPT), field(r, CONTINUATION)));
         }
         return out;
     }
 
-    /** One record and where it is ("line 3" or "element 3"). */
-    record Rec(Path file, String where, JsonNode node) {
-        String at() {
-            return file + " " + where;
-        }
-    }
-
-    static List<Rec> records(Path file, int limit, String what) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": no such file (expected " + what + ")");
-        }
-        ObjectMapper m = new ObjectMapper();
-        String all = Files.readString(file, StandardCharsets.UTF_8);
-        List<Rec> out = new ArrayList<>();
-        if (all.stripLeading().startsWith("[")) {
-            JsonNode arr;
-            try {
-                arr = m.readTree(all);
-            } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(file + ": starts with '[' but is not a valid JSON array ("
-                        + e.getOriginalMessage() + "); write one JSON array, or JSON Lines with one record per line");
-            }
-            for (int i = 0; i < arr.size() && (limit == 0 || out.size() < limit); i++) {
-                out.add(new Rec(file, "element " + (i + 1), arr.get(i)));
-            }
-        } else {
-            String[] lines = all.split("\n", -1);
-            for (int i = 0; i < lines.length && (limit == 0 || out.size() < limit); i++) {
-                String s = lines[i].strip();
-                if (s.isEmpty()) {
-                    continue;
-                }
-                try {
-                    out.add(new Rec(file, "line " + (i + 1), m.readTree(s)));
-                } catch (JsonProcessingException e) {
-                    throw new IllegalArgumentException(file + " line " + (i + 1) + ": not valid JSON ("
-                            + e.getOriginalMessage() + "); expected " + what);
-                }
-            }
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(file + ": no records; expected " + what);
-        }
-        return out;
+    static List<Record> records(Path file, int limit, String what) throws IOException {
+        return JsonRecords.read(file, what, limit);
     }
 
     /** The first present field of {@code names}, as non-empty text. */
-    static String field(Rec r, List<String> names) {
+    static String field(Record r, List<String> names) {
         JsonNode n = r.node();
         if (!n.isObject()) {
             throw new IllegalArgumentException(r.at() + ": expected a JSON object with \"" + names.get(0)
@@ -132,7 +88,7 @@ public final class MuseFiles {
                 + "; rename the field to \"" + names.get(0) + "\"");
     }
 
-    private static String nonEmpty(Rec r, String s, String what) {
+    private static String nonEmpty(Record r, String s, String what) {
         if (s.isBlank()) {
             throw new IllegalArgumentException(r.at() + ": " + what + " is empty; remove the record or fill it in");
         }

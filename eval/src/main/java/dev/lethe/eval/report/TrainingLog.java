@@ -1,7 +1,7 @@
 package dev.lethe.eval.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lethe.engine.io.JsonRecords;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,24 +24,14 @@ public final class TrainingLog {
 
     /** Series name to points {step, value}, in file order. */
     public static Map<String, List<double[]>> lossCurves(Path jsonl) throws IOException {
-        if (!Files.isRegularFile(jsonl)) {
-            throw new IOException(jsonl + ": no such training metrics log (JSON lines with \"step\" and \"*loss*\")");
-        }
-        ObjectMapper m = new ObjectMapper();
         Map<String, List<double[]>> out = new LinkedHashMap<>();
-        int line = 0;
-        for (String s : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
-            line++;
-            if (s.isBlank()) {
-                continue;
-            }
-            JsonNode n;
-            try {
-                n = m.readTree(s);
-            } catch (IOException e) {
-                throw new IOException(jsonl + " line " + line + ": not JSON (" + e.getMessage() + ")", e);
-            }
-            double x = n.path("step").isNumber() ? n.get("step").asDouble() : line;
+        if (Files.isRegularFile(jsonl) && Files.readString(jsonl, StandardCharsets.UTF_8).isBlank()) {
+            return out; // a run that has not logged a step yet
+        }
+        for (JsonRecords.Record r : JsonRecords.read(jsonl, "a training metrics log (JSON lines with \"step\" and"
+                + " \"*loss*\")")) {
+            JsonNode n = r.node();
+            double x = n.path("step").isNumber() ? n.get("step").asDouble() : r.number();
             for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> f = it.next();
                 if (f.getKey().toLowerCase().contains("loss") && f.getValue().isNumber()) {

@@ -1,9 +1,8 @@
 package dev.lethe.eval.semeval;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lethe.engine.io.JsonRecords;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,29 +91,8 @@ public final class SemEvalFiles {
     }
 
     static void forEachLine(Path file, String what, LineHandler h) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": no such file (" + what + ")");
-        }
-        ObjectMapper m = new ObjectMapper();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        int count = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            String s = lines.get(i).strip();
-            if (s.isEmpty()) {
-                continue;
-            }
-            JsonNode n;
-            try {
-                n = m.readTree(s);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(file + " line " + (i + 1) + ": not valid JSON (" + e.getMessage()
-                        + ")");
-            }
-            h.accept(n, i);
-            count++;
-        }
-        if (count == 0) {
-            throw new IllegalArgumentException(file + ": no records; expected " + what);
+        for (JsonRecords.Record r : JsonRecords.read(file, what)) {
+            h.accept(r.node(), r.number() - 1);
         }
     }
 }

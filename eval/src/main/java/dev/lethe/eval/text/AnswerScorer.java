@@ -9,7 +9,6 @@ import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -31,25 +30,19 @@ public final class AnswerScorer {
     }
 
     private final CausalLM model;
-    private final int batchSize;
-    private final int maxLength;
+    private final ScoringBatches batches;
 
     /**
      * @param batchSize sequences per forward pass (&gt;= 1)
      * @param maxLength longest sequence; clamped to the model's context length
      */
     public AnswerScorer(CausalLM model, int batchSize, int maxLength) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        }
         this.model = model;
-        this.batchSize = batchSize;
-        int ctx = model.config().maxPositionEmbeddings();
-        this.maxLength = Math.max(2, ctx > 0 ? Math.min(maxLength, ctx) : maxLength);
+        this.batches = ScoringBatches.of(model, batchSize, maxLength);
     }
 
     public int maxLength() {
-        return maxLength;
+        return batches.maxLength();
     }
 
     /** Prompt and answer after truncation to {@link #maxLength()}: {prompt, answer}. */
@@ -60,11 +53,11 @@ public final class AnswerScorer {
         }
         int[] p = prompt;
         int[] a = answer;
-        if (p.length >= maxLength) {
-            p = Arrays.copyOfRange(p, p.length - maxLength + 1, p.length);
+        if (p.length >= batches.maxLength()) {
+            p = Arrays.copyOfRange(p, p.length - batches.maxLength() + 1, p.length);
         }
-        if (p.length + a.length > maxLength) {
-            a = Arrays.copyOf(a, maxLength - p.length);
+        if (p.length + a.length > batches.maxLength()) {
+            a = Arrays.copyOf(a, batches.maxLength() - p.length);
         }
         if (p.length == 0) {
             throw new IllegalArgumentException("a prompt encodes to no tokens; the first answer token has no context"
@@ -80,17 +73,15 @@ public final class AnswerScorer {
         }
         int n = prompts.size();
         int[][][] fitted = new int[n][][];
-        Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
             fitted[i] = fit(prompts.get(i), answers.get(i));
-            order[i] = i;
         }
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> -(fitted[i][0].length + fitted[i][1].length)));
+        Integer[] order = ScoringBatches.longestFirst(n, i -> fitted[i][0].length + fitted[i][1].length);
         Scored[] out = new Scored[n];
         BufferPool pool = new BufferPool();
         int vocab = model.config().vocabSize();
-        for (int start = 0; start < n; start += batchSize) {
-            int b = Math.min(batchSize, n - start);
+        for (int start = 0; start < n; start += batches.batchSize()) {
+            int b = Math.min(batches.batchSize(), n - start);
             int t = 0;
             for (int k = 0; k < b; k++) {
                 int[][] f = fitted[order[start + k]];

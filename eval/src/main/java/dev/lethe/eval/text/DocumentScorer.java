@@ -7,7 +7,6 @@ import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,25 +40,19 @@ public final class DocumentScorer {
     private static final int CHUNK = 64;
 
     private final CausalLM model;
-    private final int batchSize;
-    private final int maxLength;
+    private final ScoringBatches batches;
 
     /**
      * @param batchSize documents per forward pass (&gt;= 1)
      * @param maxLength longest document in tokens; clamped to the model's context length
      */
     public DocumentScorer(CausalLM model, int batchSize, int maxLength) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        }
         this.model = model;
-        this.batchSize = batchSize;
-        int ctx = model.config().maxPositionEmbeddings();
-        this.maxLength = Math.max(2, ctx > 0 ? Math.min(maxLength, ctx) : maxLength);
+        this.batches = ScoringBatches.of(model, batchSize, maxLength);
     }
 
     public int maxLength() {
-        return maxLength;
+        return batches.maxLength();
     }
 
     /**
@@ -71,7 +64,6 @@ public final class DocumentScorer {
         int n = documents.size();
         int vocab = model.config().vocabSize();
         int[][] docs = new int[n][];
-        Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
             int[] d = documents.get(i);
             if (d.length < 2) {
@@ -84,14 +76,13 @@ public final class DocumentScorer {
                             + " model's vocabulary [0, " + vocab + "); is the tokenizer the model's own?");
                 }
             }
-            docs[i] = d.length > maxLength ? Arrays.copyOf(d, maxLength) : d;
-            order[i] = i;
+            docs[i] = d.length > batches.maxLength() ? Arrays.copyOf(d, batches.maxLength()) : d;
         }
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> -docs[i].length));
+        Integer[] order = ScoringBatches.longestFirst(n, i -> docs[i].length);
         Scored[] out = new Scored[n];
         BufferPool pool = new BufferPool();
-        for (int start = 0; start < n; start += batchSize) {
-            int b = Math.min(batchSize, n - start);
+        for (int start = 0; start < n; start += batches.batchSize()) {
+            int b = Math.min(batches.batchSize(), n - start);
             int t = docs[order[start]].length;
             int[] ids = new int[b * t];
             int[] mask = new int[b * t];

@@ -3,11 +3,10 @@ package dev.lethe.examples.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lethe.engine.io.JsonRecords;
 import dev.lethe.eval.metrics.Rouge;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -43,26 +42,13 @@ public final class ScoreCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "unknown metric '" + metric
                     + "'; available: rouge");
         }
-        if (!Files.isRegularFile(input)) {
-            throw new IOException(input + ": no such file (--input takes JSON lines with prediction and reference)");
-        }
         Rouge rouge = new Rouge(!noStemmer);
         ObjectMapper m = new ObjectMapper();
         PrintWriter out = spec.commandLine().getOut();
-        int line = 0;
-        for (String s : Files.readAllLines(input, StandardCharsets.UTF_8)) {
-            line++;
-            if (s.isBlank()) {
-                continue;
-            }
-            JsonNode n;
-            try {
-                n = m.readTree(s);
-            } catch (IOException e) {
-                throw new IOException(input + " line " + line + ": not JSON (" + e.getMessage() + ")", e);
-            }
-            String pred = field(n, "prediction", line);
-            String ref = field(n, "reference", line);
+        for (JsonRecords.Record r : JsonRecords.read(input, "JSON lines with \"prediction\" and \"reference\""
+                + " (--input)")) {
+            String pred = field(r, "prediction");
+            String ref = field(r, "reference");
             Rouge.Score r1 = rouge.rouge1(ref, pred);
             Rouge.Score rl = rouge.rougeL(ref, pred);
             ObjectNode o = m.createObjectNode();
@@ -75,10 +61,10 @@ public final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
-    private String field(JsonNode n, String name, int line) throws IOException {
-        JsonNode v = n.get(name);
+    private static String field(JsonRecords.Record r, String name) throws IOException {
+        JsonNode v = r.node().get(name);
         if (v == null || !v.isTextual()) {
-            throw new IOException(input + " line " + line + ": missing string field \"" + name
+            throw new IOException(r.at() + ": missing string field \"" + name
                     + "\" (each line: {\"prediction\": \"...\", \"reference\": \"...\"})");
         }
         return v.asText();

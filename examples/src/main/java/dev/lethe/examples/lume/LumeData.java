@@ -1,12 +1,12 @@
 package dev.lethe.examples.lume;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lethe.eval.semeval.LumeItem;
 import dev.lethe.eval.semeval.LumeSubset;
 import dev.lethe.eval.semeval.SemEvalFiles;
 import dev.lethe.examples.demo.DemoData;
+import dev.lethe.transformer.tokenizer.Llama2cTokenizerBin;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -85,21 +85,7 @@ public record LumeData(Path dir) {
         if (bos < 0) {
             throw new IllegalArgumentException("the demo tokenizer has no <s> token");
         }
-        ObjectNode post = m.createObjectNode();
-        post.put("type", "TemplateProcessing");
-        ArrayNode single = post.putArray("single");
-        single.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
-        single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        ArrayNode pair = post.putArray("pair");
-        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
-        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 1);
-        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-        ObjectNode special = post.putObject("special_tokens").putObject("<s>");
-        special.put("id", "<s>");
-        special.putArray("ids").add(bos);
-        special.putArray("tokens").add("<s>");
-        root.set("post_processor", post);
+        root.set("post_processor", Llama2cTokenizerBin.bosPostProcessor(bos));
         return m.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     }
 

@@ -1,6 +1,7 @@
 package dev.lethe.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -115,6 +116,28 @@ class StudyCommandTest {
         assertThat(gaReport.get("results").get("items")).hasSize(2 * 6 + 2 * 6);
         assertThat(gaReport.get("results").get("mia").get("member_nll")).hasSize(2);
         assertThat(gaReport.get("results").get("mia").get("non_member_nll")).hasSize(2);
+        // the ga row's MIA numbers, recomputed here from the NLLs its report.json lists: AUC by counting pairs
+        // (a member ranks above a non-member when its NLL is lower; ties count half), mia_score = 1 - 2|AUC - 0.5|
+        JsonNode gaRow = null;
+        for (JsonNode row : json.get("rows")) {
+            if (row.get("recipe").asText().equals("ga")) {
+                gaRow = row.get("after");
+            }
+        }
+        assertThat(gaRow).as("a row for recipe ga").isNotNull();
+        JsonNode mia = gaReport.get("results").get("mia");
+        double wins = 0;
+        for (JsonNode m : mia.get("member_nll")) {
+            for (JsonNode n : mia.get("non_member_nll")) {
+                wins += m.asDouble() < n.asDouble() ? 1 : m.asDouble() == n.asDouble() ? 0.5 : 0;
+            }
+        }
+        double auc = wins / 4;
+        assertThat(gaRow.get("mia_auc").asDouble()).isIn(auc, 1 - auc);
+        double miaScore = 1 - 2 * Math.abs(auc - 0.5);
+        assertThat(gaRow.get("mia_score").asDouble()).isCloseTo(miaScore, within(1e-12));
+        assertThat(gaRow.get("final_score_without_mmlu").asDouble())
+                .isCloseTo((gaRow.get("task_aggregate").asDouble() + miaScore) / 2, within(1e-12));
         assertThat(logBytes.toString(StandardCharsets.UTF_8)).contains("training the LUME target model on 24 records",
                 "training the LUME retain model on 12 records");
 

@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Base of the rules that wrap another rule: it hands the inner rule a decorated oracle (see {@link #wrap}), merges the
  * metrics, and forwards {@code afterStep}, {@code endEpoch} and the state (under the prefix {@code inner.}). Wrappers
- * that change how chosen objectives are measured use {@link #transform}.
+ * that change how chosen objectives are measured extend {@link ObjectiveWrapper}, built on {@link #transform}.
  */
 public abstract class RuleWrapper implements UpdateRule {
     protected final UpdateRule inner;

@@ -3,6 +3,7 @@ package dev.lethe.transformer.tokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -226,20 +227,7 @@ public final class Llama2cTokenizerBin {
         replace.putObject("pattern").put("String", " ");
         replace.put("content", "\u2581");
         root.putNull("pre_tokenizer");
-        ObjectNode post = root.putObject("post_processor");
-        post.put("type", "TemplateProcessing");
-        ArrayNode single = post.putArray("single");
-        single.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
-        single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        ArrayNode pair = post.putArray("pair");
-        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
-        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 1);
-        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-        ObjectNode bos = post.putObject("special_tokens").putObject("<s>");
-        bos.put("id", "<s>");
-        bos.putArray("ids").add(1);
-        bos.putArray("tokens").add("<s>");
+        root.set("post_processor", bosPostProcessor(1));
         ObjectNode decoder = root.putObject("decoder");
         decoder.put("type", "Sequence");
         ArrayNode decs = decoder.putArray("decoders");
@@ -268,5 +256,27 @@ public final class Llama2cTokenizerBin {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A Hugging Face {@code TemplateProcessing} post-processor that puts {@code <s>} (token {@code bosId}) before each
+     * sequence, as SentencePiece Llama tokenizers do: {@code <s> A} for one sequence, {@code <s> A <s> B} for a pair.
+     */
+    public static ObjectNode bosPostProcessor(int bosId) {
+        ObjectNode post = JsonNodeFactory.instance.objectNode();
+        post.put("type", "TemplateProcessing");
+        ArrayNode single = post.putArray("single");
+        single.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
+        single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+        ArrayNode pair = post.putArray("pair");
+        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
+        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 1);
+        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
+        ObjectNode bos = post.putObject("special_tokens").putObject("<s>");
+        bos.put("id", "<s>");
+        bos.putArray("ids").add(bosId);
+        bos.putArray("tokens").add("<s>");
+        return post;
     }
 }

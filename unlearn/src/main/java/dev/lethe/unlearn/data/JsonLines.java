@@ -1,14 +1,8 @@
 package dev.lethe.unlearn.data;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lethe.engine.io.JsonRecords;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +10,9 @@ import java.util.List;
 /**
  * Reads JSON Lines files (one object per line; TOFU's ".json" files are JSON Lines too) or a single JSON array of
  * objects, validating as it goes: UTF-8, well-formed JSON, an object on every line. Errors name the file and the line.
+ * Reading is {@link JsonRecords}'s; this class adds the object check and the typed field accessors.
  */
 public final class JsonLines {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private JsonLines() {
     }
 
@@ -67,55 +60,19 @@ public final class JsonLines {
     }
 
     public static List<Row> read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new DataFormatException(file + ": no such file");
-        }
-        String text;
+        List<JsonRecords.Record> records;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(Files.readAllBytes(file)))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new DataFormatException(file + ": not valid UTF-8; re-save the file as UTF-8", e);
+            records = JsonRecords.read(file, "JSON Lines (one object per line) or a JSON array of objects");
+        } catch (IllegalArgumentException e) {
+            throw new DataFormatException(e.getMessage(), e);
         }
         List<Row> rows = new ArrayList<>();
-        String trimmed = text.stripLeading();
-        if (trimmed.startsWith("[")) {
-            JsonNode arr = parse(text, file, 1);
-            int i = 0;
-            for (JsonNode n : arr) {
-                i++;
-                if (!n.isObject()) {
-                    throw new DataFormatException(file + " element " + i + ": expected a JSON object");
-                }
-                rows.add(new Row(n, file, i));
+        for (JsonRecords.Record r : records) {
+            if (!r.node().isObject()) {
+                throw new DataFormatException(r.at() + ": expected a JSON object" + (r.element() ? "" : " per line"));
             }
-            return rows;
-        }
-        String[] lines = text.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            JsonNode n = parse(line, file, i + 1);
-            if (!n.isObject()) {
-                throw new DataFormatException(file + " line " + (i + 1) + ": expected a JSON object per line");
-            }
-            rows.add(new Row(n, file, i + 1));
-        }
-        if (rows.isEmpty()) {
-            throw new DataFormatException(file + ": no records; expected JSON Lines (one object per line)");
+            rows.add(new Row(r.node(), file, r.number()));
         }
         return rows;
-    }
-
-    private static JsonNode parse(String s, Path file, int line) {
-        try {
-            return JSON.readTree(s);
-        } catch (JsonProcessingException e) {
-            throw new DataFormatException(file + " line " + line + ": not well-formed JSON (" + e.getOriginalMessage()
-                    + ")", e);
-        }
     }
 }

@@ -132,24 +132,24 @@ public final class Recipes {
                                 s.string("dual_update").equals("epoch") ? PrimalDual.Mode.EPOCH : PrimalDual.Mode.STEP,
                                 s.integer("dual_warmup_epochs")), s.string("trainable"), false));
         add("npo-sam", "arXiv 2502.05374", "NPO + retain NLL with sharpness-aware forget gradients",
-                m("g_f = grad L_f(theta + rho g/||g||), g = grad L_f(theta)", Sam.class, "wrap"),
+                m("g_f = grad L_f(theta + rho g/||g||), g = grad L_f(theta)", Sam.class, "evaluate"),
                 ordered("beta", "0.015", "gamma", "1", "alpha", "2.25", "rho", "0.01", "lr", "5e-6"),
                 (s, c) -> wrapNpo(s, Sam.around(weighted(s), s.number("rho"), "forget")));
         add("npo-rs", "arXiv 2502.05374", "NPO + retain NLL with randomized smoothing of the forget gradient",
                 m("g_f = (1/n) sum_i grad L_f(theta + xi_i), xi_i ~ N(0, sigma^2 I)",
-                        RandomizedSmoothing.class, "wrap"),
+                        RandomizedSmoothing.class, "evaluate"),
                 ordered("beta", "0.0125", "gamma", "1", "alpha", "2", "sigma", "1e-4", "samples", "3"),
                 (s, c) -> wrapNpo(s, RandomizedSmoothing.around(weighted(s), s.number("sigma"), s.integer("samples"),
                         "forget")));
         add("npo-gp", "arXiv 2502.05374", "NPO + retain NLL + differentiable gradient-norm penalty on the forget loss",
                 m("L~_f = L_f + rho ||grad L_f||, gradient grad L_f + rho H grad L_f / ||grad L_f||",
-                        GradNormPenalty.class, "wrap"),
+                        GradNormPenalty.class, "evaluate"),
                 ordered("beta", "0.04", "gamma", "1", "alpha", "1", "rho", "10", "h", "1e-3", "lr", "7.5e-6"),
                 (s, c) -> wrapNpo(s, GradNormPenalty.around(weighted(s), s.number("rho"), s.number("h"), "forget")));
         add("npo-cr", "arXiv 2502.05374", "NPO + retain NLL + curvature regularisation of the forget loss",
                 m("L~_f = L_f + rho ||grad L_f(theta + h v) - grad L_f(theta)||, v = grad L_f / ||grad "
                         + "L_f||",
-                        CurvatureRegularization.class, "wrap"),
+                        CurvatureRegularization.class, "evaluate"),
                 ordered("beta", "0.035", "gamma", "1", "alpha", "1", "rho", "10", "h", "0.01", "lr", "8.5e-6"),
                 (s, c) -> wrapNpo(s, CurvatureRegularization.around(weighted(s), s.number("rho"), s.number("h"),
                         "forget")));
