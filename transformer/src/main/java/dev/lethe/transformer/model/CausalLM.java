@@ -460,6 +460,19 @@ public final class CausalLM {
         }
     }
 
+    /**
+     * The storage type a base dtype name selects for {@link #storeAdaptedWeightsIn}: null for float32 (no narrowing),
+     * BFLOAT16 for bf16, HALF for f16; an error naming the accepted values otherwise.
+     */
+    public static DataType sixteenBitStorage(String name) {
+        return switch (name) {
+            case "float32" -> null;
+            case "bf16" -> DataType.BFLOAT16;
+            case "f16" -> DataType.HALF;
+            default -> throw new IllegalArgumentException("must be float32, bf16 or f16, got '" + name + "'");
+        };
+    }
+
     /** The base weights stored in 16 bits (empty unless {@link #storeAdaptedWeightsIn} ran). */
     public Set<String> sixteenBitWeights() {
         return Collections.unmodifiableSet(sixteenBit);

@@ -66,14 +66,11 @@ final class LoraTraining {
 
     /** The 16-bit storage setting {@code base_dtype} asks for, or null for float32; an error for other values. */
     static DataType baseStorage(Settings s) {
-        String v = s.string("base_dtype");
-        return switch (v) {
-            case "float32" -> null;
-            case "bf16" -> DataType.BFLOAT16;
-            case "f16" -> DataType.HALF;
-            default -> throw new IllegalArgumentException("setting base_dtype must be float32, bf16 or f16, got '"
-                    + v + "'");
-        };
+        try {
+            return CausalLM.sixteenBitStorage(s.string("base_dtype"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("setting base_dtype " + e.getMessage(), e);
+        }
     }
 
     /**
