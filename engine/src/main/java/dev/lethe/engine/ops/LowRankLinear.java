@@ -54,9 +54,9 @@ public final class LowRankLinear {
         INDArray y = tape.allocate(x.dtype(), outShape);
         INDArray y2 = Views.reshape(y, n, out);
         INDArray u = tape.allocate(x.dtype(), n, r);
-        INDArray wv = widened(wStored, narrow);
+        INDArray wv = widened(tape, wStored, narrow);
         Profile.gemm(x2, wv, y2, false, !inputFirst, 1.0, 0.0);
-        release(wv, narrow);
+        release(tape, wv, narrow);
         Profile.gemm(xa2, av, u, false, true, 1.0, 0.0);
         Profile.gemm(u, bv, y2, false, true, s, 1.0);
         return tape.record(y, g -> {
@@ -69,9 +69,9 @@ public final class LowRankLinear {
                 }
             }
             if (x.requiresGrad()) {
-                INDArray wb = widened(wStored, narrow);
+                INDArray wb = widened(tape, wStored, narrow);
                 Profile.gemm(g2, wb, Views.reshape(tape.gradFor(x), n, in), false, inputFirst, 1.0, 1.0);
-                release(wb, narrow);
+                release(tape, wb, narrow);
             }
             if (b.requiresGrad()) {
                 Profile.gemm(g2, u, tape.gradFor(b), true, false, s, 1.0);
@@ -94,14 +94,24 @@ public final class LowRankLinear {
         return t == DataType.BFLOAT16 || t == DataType.HALF;
     }
 
-    /** A float32 copy of a 16-bit W (exact: every bf16 and f16 value is a float32 value), else W itself. */
-    private static INDArray widened(INDArray w, boolean narrow) {
-        return narrow ? w.castTo(DataType.FLOAT) : w;
+    /**
+     * A float32 copy of a 16-bit W (exact: every bf16 and f16 value is a float32 value) in a scratch buffer of the
+     * tape's pool, else W itself. ND4J frees an array only when the GC collects it, so a fresh copy per product would
+     * pile up off-heap; the pool hands the same buffer to the next layer of that size.
+     */
+    private static INDArray widened(Tape tape, INDArray w, boolean narrow) {
+        if (!narrow) {
+            return w;
+        }
+        INDArray flat = tape.pool().take(DataType.FLOAT, w.length());
+        flat.assign(w.reshape(w.length()));
+        return flat.reshape('c', w.shape());
     }
 
-    private static void release(INDArray widened, boolean narrow) {
-        if (narrow && widened.closeable()) {
-            widened.close();
+    /** Gives a widened scratch buffer back to the pool right after its product. */
+    private static void release(Tape tape, INDArray widened, boolean narrow) {
+        if (narrow) {
+            tape.pool().give(widened.reshape(widened.length()));
         }
     }
 }
