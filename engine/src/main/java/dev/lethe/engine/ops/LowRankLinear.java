@@ -39,7 +39,7 @@ public final class LowRankLinear {
             throw new IllegalArgumentException("low-rank linear: W is " + w.value().dataType() + " but x is " + x.dtype()
                     + " (a 16-bit W needs a float32 x)");
         }
-        if (narrow && w.requiresGrad()) {
+        if (narrow && w.requiresGrad() && tape.isRecording()) {
             throw new IllegalArgumentException("low-rank linear: W is stored in " + w.value().dataType() + " and"
                     + " cannot train; freeze it (requiresGrad false) or keep it in float32");
         }

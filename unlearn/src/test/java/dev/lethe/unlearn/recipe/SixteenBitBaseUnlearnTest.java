@@ -3,10 +3,12 @@ package dev.lethe.unlearn.recipe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lethe.engine.Tape;
 import dev.lethe.engine.io.CheckpointReader;
 import dev.lethe.engine.testing.SharedFiles;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.LoraAdapter;
+import dev.lethe.transformer.model.TokenBatch;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
 import dev.lethe.unlearn.data.QaRecord;
@@ -59,6 +61,11 @@ class SixteenBitBaseUnlearnTest {
         assertThat(narrow.sixteenBitWeights()).hasSize(14);
         narrow.sixteenBitWeights().forEach(w -> assertThat(narrow.weights().get(w).dataType()).as(w)
                 .isEqualTo(DataType.BFLOAT16));
+        narrow.sixteenBitWeights().forEach(w -> assertThat(narrow.parameters().get(w).requiresGrad()).as(w).isFalse());
+        try (Tape t = Tape.recording()) {
+            assertThat(narrow.forward(t, new TokenBatch(new int[] {1, 2, 3}, 1, 3, new int[] {1, 1, 1}, null))
+                    .logits().shape()).containsExactly(1, 3, 512);
+        }
         CausalLM rounded = CausalLM.load(DIR);
         for (String w : narrow.sixteenBitWeights()) {
             INDArray v = rounded.weights().get(w);
