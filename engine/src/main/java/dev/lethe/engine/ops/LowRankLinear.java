@@ -15,9 +15,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * x after dropout). Backward: dW += g^T x, dA += s (g B)^T x_a, dB += s g^T u, dx += g op(W)^T, dx_a += s (g B) A.
  *
  * <p>A frozen W may be stored in bf16 or f16 (half the memory) while x is float32: it is widened exactly into a float32
- * scratch array just before each product that reads it (forward, and backward's dx) and given back to the tape's pool right after, so at
- * most one widened copy per weight size lives at a time and the tape keeps only the 16-bit array (ND4J's bf16 GEMM is a slow
- * scalar loop; the widened GEMM computes exactly what a float32 W holding the rounded values computes).
+ * scratch array just before each product that reads it (forward, and backward's dx) and given back to the tape's pool
+ * right after, so one widened copy per weight size lives at a time and the tape keeps only the 16-bit array (ND4J's
+ * bf16 GEMM is a slow scalar loop; the widened GEMM computes exactly what a float32 W holding the rounded values
+ * computes).
  */
 public final class LowRankLinear {
     private LowRankLinear() {
