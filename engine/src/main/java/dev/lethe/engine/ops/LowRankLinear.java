@@ -37,7 +37,8 @@ public final class LowRankLinear {
         }
         boolean narrow = isNarrow(w.value().dataType()) && x.dtype() == DataType.FLOAT;
         if (w.value().dataType() != x.dtype() && !narrow) {
-            throw new IllegalArgumentException("low-rank linear: W is " + w.value().dataType() + " but x is " + x.dtype()
+            throw new IllegalArgumentException("low-rank linear: W is " + w.value().dataType() + " but x is "
+                    + x.dtype()
                     + " (a 16-bit W needs a float32 x)");
         }
         if (narrow && w.requiresGrad() && tape.isRecording()) {

@@ -13,8 +13,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * LoRA in a training run, driven by the shared settings {@code lora_rank} (0 = train the selected base weights, the
  * default), {@code lora_alpha}, {@code lora_dropout}, {@code lora_rslora} and {@code lora_target} (a regex over module
  * names or all-linear), and {@code base_dtype} (float32, or bf16 / f16: the adapted base weights, frozen, are stored in
- * 16 bits and computed in float32; only with an adapter). With a rank, a fresh adapter is attached before the run, only its tensors train (unless
- * {@code trainable} names others), the NPO/KL reference shares the frozen base, and the run writes the adapter in
+ * 16 bits and computed in float32; only with an adapter). With a rank, a fresh adapter is attached before the run,
+ * only its tensors train (unless {@code trainable} names others), the NPO/KL reference shares the frozen base, and the run writes the adapter in
  * PEFT's layout instead of a full model ({@code lethe merge} folds it in).
  */
 final class LoraTraining {
