@@ -28,8 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * the GradDiff-style retain term) on an OLMo-1B-shaped Llama (d 2048, 16 layers, 16 heads, SwiGLU 8192, vocab 50304,
  * tied embeddings: 1.18B parameters, float32, random N(0, 0.02) weights), training only a parameter subset chosen by
  * a regular expression (RMU's layer selection by default: the MLP down projections of layers 5-7), or a LoRA adapter
- * of rank r on every attention and MLP projection (the base frozen), optionally with activation recomputation per
- * decoder block.
+ * of rank r on every attention and MLP projection (the base frozen, optionally stored in bf16 or f16), optionally with
+ * activation recomputation per decoder block.
  *
  * <p>Memory plan: parameters outside the subset do not require gradients, so no weight gradient or optimizer state
  * exists for them and backward stops below the lowest trainable layer's inputs. The reference model of NPO is the
@@ -40,19 +40,28 @@ public final class ScaleBench {
     /** Shapes, batch and subset of one run. */
     public record Options(int layers, int hidden, int intermediate, int heads, int vocab, int batch, int seq,
                           int steps, String trainable, double beta, double alpha, double lr, int loraRank,
-                          boolean recompute) {
+                          boolean recompute, String baseDtype) {
         public Options {
             if (layers < 1 || hidden < 1 || heads < 1 || hidden % heads != 0 || vocab < 2 || batch < 1 || seq < 2
                     || steps < 1 || intermediate < 1 || loraRank < 0) {
                 throw new IllegalArgumentException("scale bench: need positive sizes, hidden divisible by heads, seq"
                         + " >= 2, steps >= 1, lora rank >= 0");
             }
+            try {
+                CausalLM.sixteenBitStorage(baseDtype);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("scale bench: --base-dtype " + e.getMessage(), e);
+            }
+            if (!baseDtype.equals("float32") && loraRank == 0) {
+                throw new IllegalArgumentException("scale bench: --base-dtype " + baseDtype + " stores the frozen base"
+                        + " under a LoRA adapter; add --lora-rank R");
+            }
         }
 
         /** The OLMo-1B-like default: 1.18B parameters, batch 2 x 256 for each of forget and retain. */
         public static Options defaults() {
             return new Options(16, 2048, 8192, 16, 50304, 2, 256, 2,
-                    "model\\.layers\\.(5|6|7)\\.mlp\\.down_proj\\.weight", 0.1, 1.0, 1e-5, 0, false);
+                    "model\\.layers\\.(5|6|7)\\.mlp\\.down_proj\\.weight", 0.1, 1.0, 1e-5, 0, false, "float32");
         }
     }
 
@@ -63,11 +72,11 @@ public final class ScaleBench {
         public String toJson() {
             Options o = options;
             return String.format(Locale.ROOT, "{\"bench\":\"scale\",\"mode\":\"npo+retain\",\"lora_rank\":%d,"
-                    + "\"recompute\":%b,\"layers\":%d,\"hidden\":%d,"
+                    + "\"base_dtype\":\"%s\",\"recompute\":%b,\"layers\":%d,\"hidden\":%d,"
                     + "\"intermediate\":%d,\"vocab\":%d,\"batch\":%d,\"seq\":%d,\"steps\":%d,\"params\":%d,"
                     + "\"trainable\":\"%s\",\"trainable_params\":%d,\"threads\":\"%s\",\"init_s\":%.1f,"
                     + "\"reference_s\":%.2f,\"step_s\":%.2f,\"tokens_per_s\":%.1f,\"peak_rss_mb\":%.0f,"
-                    + "\"npo_loss\":%.5f,\"retain_nll\":%.5f}", o.loraRank(), o.recompute(), o.layers(), o.hidden(), o.intermediate(), o.vocab(),
+                    + "\"npo_loss\":%.5f,\"retain_nll\":%.5f}", o.loraRank(), o.baseDtype(), o.recompute(), o.layers(), o.hidden(), o.intermediate(), o.vocab(),
                     o.batch(), o.seq(), o.steps(), params, o.loraRank() > 0 ? "lora_[AB] of every projection"
                     : o.trainable().replace("\\", "\\\\"), trainableParams,
                     System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), initSeconds, referenceSeconds,
@@ -100,6 +109,10 @@ public final class ScaleBench {
             LoraAdapter lora = LoraAdapter.create(model, new LoraConfig(o.loraRank(), 2.0 * o.loraRank(), 0, false,
                     LoraConfig.ALL_LINEAR), 0);
             model.attach(lora);
+            DataType storage = CausalLM.sixteenBitStorage(o.baseDtype());
+            if (storage != null) {
+                model.storeAdaptedWeightsIn(storage);
+            }
             trainable = List.copyOf(lora.parameters().values());
         } else {
             trainable = Trainable.select(model.parameters().values(), o.trainable());

@@ -168,11 +168,15 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--recompute", description = "Recompute each decoder block's activations in backward.")
         boolean recompute;
 
+        @Option(names = "--base-dtype", description = "Storage of the frozen base weights under the LoRA adapter:"
+                + " float32 (default), bf16 or f16 (compute stays float32; needs --lora-rank).")
+        String baseDtype = "float32";
+
         @Override
         public Integer call() {
             ScaleBench.Options d = ScaleBench.Options.defaults();
             ScaleBench.Result r = ScaleBench.run(new ScaleBench.Options(layers, hidden, intermediate, heads, vocab,
-                    batch, seq, steps, trainable, d.beta(), d.alpha(), d.lr(), loraRank, recompute));
+                    batch, seq, steps, trainable, d.beta(), d.alpha(), d.lr(), loraRank, recompute, baseDtype));
             PrintWriter out = spec.commandLine().getOut();
             out.println(r.toJson());
             out.flush();

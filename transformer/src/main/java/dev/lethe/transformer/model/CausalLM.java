@@ -8,6 +8,7 @@ import dev.lethe.engine.kernel.Loops;
 import dev.lethe.engine.ops.Attention;
 import dev.lethe.engine.ops.Elementwise;
 import dev.lethe.engine.ops.Indexing;
+import dev.lethe.engine.ops.LowRankLinear;
 import dev.lethe.engine.ops.MatMul;
 import dev.lethe.engine.ops.Normalization;
 import dev.lethe.engine.ops.Recompute;
@@ -23,6 +24,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,6 +52,10 @@ public final class CausalLM {
     private Path sourceDir;
     private LoraAdapter adapter;
     private boolean recompute;
+    /** Adapted base weights stored in bf16 or f16 (see {@link #storeAdaptedWeightsIn}). */
+    private final Set<String> sixteenBit = new LinkedHashSet<>();
+    /** {@link LoraAdapter#checksum} of the float32 base, taken before any weight was narrowed; else null. */
+    private String float32Checksum;
 
     /** Files besides the weights that a saved model folder carries over from the folder it was loaded from. */
     private static final List<String> COMPANION_FILES = List.of("tokenizer.json", "tokenizer_config.json",
@@ -89,7 +95,7 @@ public final class CausalLM {
         }
         for (String name : layout.parameterNames()) {
             INDArray w = weights.get(name);
-            if (w.dataType() != dtype) {
+            if (w.dataType() != dtype && !(frozen && LowRankLinear.isNarrow(w.dataType()))) {
                 throw new IllegalArgumentException("parameter " + name + " is " + w.dataType() + ", others are " + dtype);
             }
             params.put(name, frozen ? Tensor.constant(w).named(name) : Tensor.parameter(name, w));
@@ -273,7 +279,7 @@ public final class CausalLM {
         return java.nio.file.Files.exists(b) && java.nio.file.Files.isSameFile(a, b);
     }
 
-    /** A trainable deep copy (fresh weight arrays). */
+    /** A trainable deep copy (fresh weight arrays; weights stored in 16 bits come back as float32 of their values). */
     public CausalLM copy() {
         CausalLM m = new CausalLM(config, copiedWeights(), false);
         m.sourceDir = sourceDir;
@@ -298,6 +304,8 @@ public final class CausalLM {
     public CausalLM frozenView() {
         CausalLM m = new CausalLM(config, weights(), true);
         m.sourceDir = sourceDir;
+        m.sixteenBit.addAll(sixteenBit);
+        m.float32Checksum = float32Checksum;
         if (adapter != null) {
             m.attach(adapter.frozenCopy());
         }
@@ -306,7 +314,7 @@ public final class CausalLM {
 
     private Map<String, INDArray> copiedWeights() {
         Map<String, INDArray> w = new LinkedHashMap<>();
-        params.forEach((k, v) -> w.put(k, v.value().dup('c')));
+        params.forEach((k, v) -> w.put(k, sixteenBit.contains(k) ? v.value().castTo(dtype) : v.value().dup('c')));
         return w;
     }
 
@@ -372,6 +380,12 @@ public final class CausalLM {
      */
     public void attach(LoraAdapter lora) {
         lora.checkFits(this);
+        if (!lora.targetWeights().containsAll(sixteenBit)) {
+            throw new IllegalArgumentException("this model stores " + sixteenBit.size() + " base weights in 16 bits,"
+                    + " which only a LoRA adapter targeting each of them reads; the new adapter misses some (e.g. "
+                    + sixteenBit.stream().filter(w -> !lora.targetWeights().contains(w)).findFirst().orElseThrow()
+                    + "); load the model again in float32 for this adapter");
+        }
         this.adapter = lora;
     }
 
@@ -408,6 +422,65 @@ public final class CausalLM {
             }
         });
         return out;
+    }
+
+    /**
+     * Stores the base weights the attached LoRA adapter targets in {@code storage} (BFLOAT16 or HALF) instead of
+     * float32, halving their memory: they become frozen constants that the adapter's fused op widens exactly into a
+     * float32 scratch array per product ({@link LowRankLinear}), so forward and backward compute bit for bit what a
+     * float32 model holding the rounded weights computes. Each float32 array is released as it is replaced, so the map
+     * given to the constructor must not be read for those weights afterwards. Adapters saved later record the checksum
+     * of the float32 base (taken here), so they load onto and merge into the original model. Other weights
+     * (embeddings, norms, the output head) stay float32.
+     */
+    public void storeAdaptedWeightsIn(DataType storage) {
+        if (!LowRankLinear.isNarrow(storage)) {
+            throw new IllegalArgumentException("base weights can be stored in BFLOAT16 or HALF, not " + storage);
+        }
+        if (adapter == null) {
+            throw new IllegalStateException("16-bit base storage needs an attached LoRA adapter (only the layers it"
+                    + " targets widen their weights per product); attach one first");
+        }
+        if (dtype != DataType.FLOAT) {
+            throw new IllegalArgumentException("16-bit base storage needs a float32 model (compute stays float32),"
+                    + " this one is " + dtype);
+        }
+        if (!sixteenBit.isEmpty()) {
+            throw new IllegalStateException("the adapted base weights are already stored in "
+                    + params.get(sixteenBit.iterator().next()).dtype());
+        }
+        float32Checksum = LoraAdapter.checksum(this);
+        for (String name : adapter.targetWeights()) {
+            INDArray wide = params.get(name).value();
+            params.put(name, Tensor.constant(wide.castTo(storage)).named(name));
+            sixteenBit.add(name);
+            if (wide.closeable()) {
+                wide.close();
+            }
+        }
+    }
+
+    /**
+     * The storage type a base dtype name selects for {@link #storeAdaptedWeightsIn}: null for float32 (no narrowing),
+     * BFLOAT16 for bf16, HALF for f16; an error naming the accepted values otherwise.
+     */
+    public static DataType sixteenBitStorage(String name) {
+        return switch (name) {
+            case "float32" -> null;
+            case "bf16" -> DataType.BFLOAT16;
+            case "f16" -> DataType.HALF;
+            default -> throw new IllegalArgumentException("must be float32, bf16 or f16, got '" + name + "'");
+        };
+    }
+
+    /** The base weights stored in 16 bits (empty unless {@link #storeAdaptedWeightsIn} ran). */
+    public Set<String> sixteenBitWeights() {
+        return Collections.unmodifiableSet(sixteenBit);
+    }
+
+    /** The checksum of the float32 base before its weights were narrowed, or null when none was. */
+    String float32Checksum() {
+        return float32Checksum;
     }
 
     /** The attached adapter, or null. */
@@ -572,6 +645,10 @@ public final class CausalLM {
         Tensor adapted = adapter == null ? null : adapter.linear(tape, x, p(weight), inputFirst, weight);
         if (adapted != null) {
             return biasAdd(tape, adapted, pOrNull(bias));
+        }
+        if (sixteenBit.contains(weight)) {
+            throw new IllegalStateException("weight " + weight + " is stored in " + p(weight).dtype() + " and is read"
+                    + " only through a LoRA adapter that targets it; attach one (or load the model again in float32)");
         }
         return inputFirst
                 ? biasAdd(tape, MatMul.matmul(tape, x, p(weight)), pOrNull(bias))

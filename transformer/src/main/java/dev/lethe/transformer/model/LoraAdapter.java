@@ -382,9 +382,13 @@ public final class LoraAdapter {
 
     /**
      * SHA-256 over the base weights' names, shapes and float32 values (row-major, little-endian), identifying the
-     * model an adapter was trained on independently of the dtype it was loaded in.
+     * model an adapter was trained on independently of the dtype it was loaded in (for a base whose adapted weights
+     * are stored in 16 bits, the checksum of its float32 weights before narrowing).
      */
     public static String checksum(CausalLM base) {
+        if (base.float32Checksum() != null) {
+            return base.float32Checksum();
+        }
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");

@@ -74,7 +74,7 @@ public final class TrainingRun {
         } finally {
             model.recomputeActivations(recomputed);
             for (Tensor t : all) {
-                t.requiresGrad(true);
+                t.requiresGrad(!model.sixteenBitWeights().contains(t.name())); // 16-bit base weights stay frozen
             }
         }
     }

@@ -50,7 +50,7 @@ public final class Recipes {
             "weight_decay", "0.01", "warmup_epochs", "1", "warmup_steps", "0", "schedule", "linear", "clip_norm", "0", "seed", "0",
             "template", "plain", "trainable", ".*",
             "lora_rank", "0", "lora_alpha", "16", "lora_dropout", "0", "lora_rslora", "false", "lora_target", "all-linear",
-            "recompute", "false",
+            "recompute", "false", "base_dtype", "float32",
             "su", "none", "su_threshold", "adaptive", "su_k", "0", "su_gamma", "0.5", "su_context", "2", "su_model", "");
 
     private static final Map<String, Recipe> ALL = new LinkedHashMap<>();
