@@ -56,8 +56,8 @@ public final class MquakeStudy {
          */
         public static Setup defaults() {
             return new Setup(128, 4, List.of("lr=3e-3", "epochs=1000", "max_steps=1500", "batch_size=16",
-                    "max_length=40", "template=raw", "schedule=cosine", "warmup_epochs=0", "clip_norm=1.0", "weight_decay=0",
-                    "seed=1234"), 25, 50, List.of());
+                    "max_length=40", "template=raw", "schedule=cosine", "warmup_epochs=0", "clip_norm=1.0",
+                    "weight_decay=0", "seed=1234"), 25, 50, List.of());
         }
     }
 
