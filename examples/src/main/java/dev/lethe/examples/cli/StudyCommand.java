@@ -3,6 +3,7 @@ package dev.lethe.examples.cli;
 import dev.lethe.examples.demo.Demo;
 import dev.lethe.examples.demo.Study;
 import dev.lethe.examples.decoding.DecodingStudy;
+import dev.lethe.examples.edit.MquakeStudy;
 import dev.lethe.examples.lume.LumeStudy;
 import dev.lethe.unlearn.recipe.Recipe;
 import dev.lethe.unlearn.recipe.Recipes;
@@ -37,12 +38,13 @@ public final class StudyCommand implements Callable<Integer> {
     Path cache;
 
     /** The benchmarks {@code --benchmark} accepts. */
-    static final List<String> BENCHMARKS = List.of("tofu", "lume", "all", "decoding");
+    static final List<String> BENCHMARKS = List.of("tofu", "lume", "all", "decoding", "mquake");
 
     @Option(names = "--benchmark", defaultValue = "tofu", description = "tofu (the demo's TOFU authors, table in"
             + " OUT/results.md), lume (a LUME / SemEval-2025 Task 4 subset with the SemEval metrics, table in"
             + " OUT/lume/results.md), all (both) or decoding (greedy, top-p, CD and APD on a family Lethe trains on"
-            + " MQuAKE-hard facts, table in OUT/decoding/results.md; default: ${DEFAULT-VALUE}).")
+            + " MQuAKE-hard facts, table in OUT/decoding/results.md) or mquake (MEMIT and K-Edit on a world model Lethe"
+            + " trains on MQuAKE-hard facts, table in OUT/mquake/results.md; default: ${DEFAULT-VALUE}).")
     String benchmark;
 
     @Option(names = "--recipes", split = ",", description = "Recipes to run (default: all).")
@@ -73,6 +75,10 @@ public final class StudyCommand implements Callable<Integer> {
             decoding(home, log);
             return 0;
         }
+        if (benchmark.equals("mquake")) {
+            mquake(home, log);
+            return 0;
+        }
         List<String> names = recipeNames();
         if (!benchmark.equals("lume")) {
             tofu(home, cacheDir, names, log);
@@ -99,6 +105,28 @@ public final class StudyCommand implements Callable<Integer> {
                 home.resolve("demo").resolve("models").resolve("target").resolve("tokenizer.json"), dir,
                 DecodingStudy.Setup.defaults(), log);
         String table = DecodingStudy.table(rows);
+        Files.writeString(dir.resolve("results.md"), table);
+        log.println();
+        log.println(table);
+        log.println("table: " + dir.resolve("results.md").toAbsolutePath());
+    }
+
+    /** The MQuAKE editing study (see {@link MquakeStudy}); the world model is cached in OUT/mquake/world. */
+    private void mquake(Path home, PrintStream log) throws Exception {
+        Path data = home.toAbsolutePath().getParent().resolve("shared").resolve("data").resolve("mquake");
+        Path records = data.resolve("MQuAKE-hard.json");
+        Path templates = data.resolve("prompts").resolve("templates").resolve("cloze_templates.json");
+        for (Path p : List.of(records, templates)) {
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException(p + ": missing; the mquake study reads MQuAKE-hard and its cloze"
+                        + " templates from the shared/data folder next to the Lethe folder");
+            }
+        }
+        Path dir = out.resolve("mquake");
+        MquakeStudy.Setup setup = MquakeStudy.Setup.defaults();
+        MquakeStudy.Outcome outcome = MquakeStudy.run(records, templates,
+                home.resolve("demo").resolve("models").resolve("target").resolve("tokenizer.json"), dir, setup, log);
+        String table = MquakeStudy.table(outcome, setup.editRecords());
         Files.writeString(dir.resolve("results.md"), table);
         log.println();
         log.println(table);

@@ -99,7 +99,8 @@ public final class DecodingStudy {
         return out;
     }
 
-    static String config(int hidden, int layers) {
+    /** A Llama config for the 512-token demo tokenizer: {@code layers} layers of width {@code hidden}, MLP 3x. */
+    public static String config(int hidden, int layers) {
         return "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", \"vocab_size\": 512,"
                 + " \"hidden_size\": " + hidden + ", \"intermediate_size\": " + 3 * hidden + ", \"num_hidden_layers\": "
                 + layers + ", \"num_attention_heads\": 4, \"num_key_value_heads\": 4, \"max_position_embeddings\": 256,"

@@ -74,14 +74,7 @@ public final class EditFiles {
         List<JsonNode> recs = records(file);
         Map<String, KnowledgeGraph.Relation> relations = new LinkedHashMap<>();
         List<KnowledgeGraph.Triple> triples = new ArrayList<>();
-        Map<String, String> templates = new LinkedHashMap<>();
-        if (clozeTemplates != null) {
-            Iterator<Map.Entry<String, JsonNode>> it = JSON.readTree(clozeTemplates.toFile()).fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                templates.put(e.getKey(), e.getValue().asText().replace("[X]", "{}").replaceAll("\\s*__\\s*$", ""));
-            }
-        }
+        Map<String, String> templates = clozeTemplates == null ? Map.of() : clozeTemplates(clozeTemplates);
         for (JsonNode rec : recs) {
             JsonNode orig = rec.get("orig");
             if (orig != null) {
@@ -114,6 +107,17 @@ public final class EditFiles {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
+    }
+
+    /** MQuAKE's cloze templates (prompts/templates/cloze_templates.json, "[X] ... __") as "{} ..." prompts, by relation. */
+    public static Map<String, String> clozeTemplates(Path file) throws IOException {
+        Map<String, String> templates = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = JSON.readTree(file.toFile()).fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            templates.put(e.getKey(), e.getValue().asText().replace("[X]", "{}").replaceAll("\\s*__\\s*$", ""));
+        }
+        return templates;
     }
 
     /** Texts for the statistics: JSONL lines with a "text" field, else every non-blank line as it is. */

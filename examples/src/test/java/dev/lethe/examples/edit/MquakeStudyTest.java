@@ -1,0 +1,49 @@
+package dev.lethe.examples.edit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lethe.engine.testing.SharedFiles;
+import dev.lethe.unlearn.edit.EditFiles;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MquakeStudyTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The first two MQuAKE-hard records, rendered by hand from their orig.triples_labeled and cloze_templates.json. */
+    @Test
+    void theFirstTwoRecordsBecomeTheirEightFactSentences() throws Exception {
+        List<JsonNode> records = new ArrayList<>();
+        JSON.readTree(SharedFiles.path("data/mquake/MQuAKE-hard.json").toFile()).forEach(records::add);
+        Map<String, String> templates = EditFiles.clozeTemplates(
+                SharedFiles.path("data/mquake/prompts/templates/cloze_templates.json"));
+
+        assertThat(MquakeStudy.sentences(records.subList(0, 2), templates)).containsExactly(
+                "Hey Jude was performed by The Beatles.",
+                "The director of The Beatles is Brian Epstein.",
+                "Brian Epstein is a citizen of United Kingdom.",
+                "The official language of United Kingdom is English.",
+                "The origianl broadcaster of Grey's Anatomy is American Broadcasting Company.",
+                "The director of American Broadcasting Company is Bob Iger.",
+                "Bob Iger is a citizen of United States of America.",
+                "The capital of United States of America is Washington, D.C.");
+    }
+
+    @Test
+    void aSingleHopWordedUnlikeTheTemplateIsKeptAndRepeatsAreDropped() throws Exception {
+        JsonNode rec = JSON.readTree("{\"case_id\": 1, \"orig\": {\"triples\": [[\"Q1\", \"P175\", \"Q2\"],"
+                + " [\"Q1\", \"P175\", \"Q2\"]], \"triples_labeled\": [[\"Song\", \"performer\", \"Band\"],"
+                + " [\"Song\", \"performer\", \"Band\"]]}, \"single_hops\": [{\"cloze\": \"Song is sung by\","
+                + " \"answer\": \"Band\"}, {\"cloze\": \"Song was performed by \", \"answer\": \"Band\"}]}");
+
+        assertThat(MquakeStudy.sentences(List.of(rec), Map.of("P175", "{} was performed by")))
+                .containsExactly("Song was performed by Band.", "Song is sung by Band.");
+        assertThatThrownBy(() -> MquakeStudy.sentences(List.of(rec), Map.of("P50", "The author of {} is")))
+                .hasMessage("case 1: relation P175 has no cloze template; add it to cloze_templates.json");
+    }
+}
