@@ -1,5 +1,6 @@
 package dev.lethe.examples.cli;
 
+import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.QaRecord;
@@ -60,9 +61,10 @@ public final class DistillCommand implements Callable<Integer> {
         CausalLM t = UnlearnCommandSupport.loadModel(teacher, "--teacher");
         CausalLM st = UnlearnCommandSupport.loadModel(student, "--student");
         List<QaRecord> records = UnlearnCommandSupport.readRecords(data, "--data");
-        Files.deleteIfExists(out.resolve("metrics.jsonl"));
-        Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
-        try (Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, teacher)) {
+        try (RunFolderLock lock = RunFolderLock.acquire(out, "lethe distill");
+             Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, teacher)) {
+            Files.deleteIfExists(out.resolve("metrics.jsonl"));
+            Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
             TrainingRun.Outcome o = DistillJob.run(new DistillJob.Inputs(t, st, tok, records, s, out,
                     UnlearnCommandSupport.progress(progress), null));
             UnlearnCommandSupport.printSummary(spec.commandLine().getOut(), "distill on " + records.size()

@@ -1,5 +1,6 @@
 package dev.lethe.examples.cli;
 
+import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.aidsafe.PreferenceMargin;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
@@ -56,10 +57,11 @@ public final class DpoCommand implements Callable<Integer> {
         Settings s = DpoJob.defaults().with(sets);
         List<PreferenceRecord> pairs = PreferenceRecord.read(data);
         CausalLM lm = UnlearnCommandSupport.loadModel(model, "--model");
-        Files.deleteIfExists(out.resolve("metrics.jsonl"));
-        Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
         PrintWriter o = spec.commandLine().getOut();
-        try (Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
+        try (RunFolderLock lock = RunFolderLock.acquire(out, "lethe dpo");
+             Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
+            Files.deleteIfExists(out.resolve("metrics.jsonl"));
+            Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
             double before = PreferenceMargin.mean(lm, tok, s, pairs);
             TrainingRun.Outcome r = DpoJob.run(new DpoJob.Inputs(lm, tok, pairs, s, out,
                     UnlearnCommandSupport.progress(progress), null));

@@ -27,6 +27,9 @@ class RunFolderInUseTest {
         Path data = tmp.resolve("forget.json");
         Files.write(data, Files.readAllLines(SharedFiles.path("data/tofu/forget01.json")).subList(0, 2));
         String model = SharedFiles.path("fixtures/hf/llama").toString();
+        Path pairs = tmp.resolve("pairs.jsonl");
+        Files.writeString(pairs, "{\"prompt\": \"Who wrote it?\", \"chosen\": \"I do not know.\","
+                + " \"rejected\": \"Basil.\"}\n");
         Path out = tmp.resolve("out");
         Files.createDirectories(out);
         Path theirs = out.resolve("metrics.jsonl");
@@ -50,7 +53,11 @@ class RunFolderInUseTest {
                     new String[] {"finetune", "--model", model, "--data", data.toString(), "--set", "max_steps=1",
                         "--out", out.toString()},
                     new String[] {"relearn", "--model", model, "--data", data.toString(), "--samples", "1", "--steps",
-                        "1", "--lr", "1e-4", "--out", out.toString()});
+                        "1", "--lr", "1e-4", "--out", out.toString()},
+                    new String[] {"distill", "--teacher", model, "--student", model, "--data", data.toString(),
+                        "--set", "max_steps=1", "--out", out.toString()},
+                    new String[] {"dpo", "--model", model, "--data", pairs.toString(), "--set", "max_steps=1",
+                        "--out", out.toString()});
             for (String[] args : commands) {
                 CliRun r = CliRun.of(args);
                 assertThat(r.code()).as(args[0] + ": " + r.err()).isEqualTo(CliErrorHandler.FAILURE);
