@@ -85,7 +85,9 @@ public final class UnlearnJob {
             }
             sets.put("idk", idkExamples(in.forget(), in.idk(), enc, resolved.integer("seed")));
         }
-        Set<String> aligned = Set.of();
+        // the "I don't know" answer of forget question i is drawn with question i (IdkDPO compares the two per prompt)
+        Set<String> aligned = sets.containsKey("idk") && sets.get("idk").size() == forget.size() ? Set.of("idk")
+                : Set.of();
         if (plan.needsAlternates()) {
             if (!resolved.string("su").equals("none")) {
                 throw new IllegalArgumentException("recipe " + in.recipe().name() + " does not take Selective"
