@@ -57,6 +57,40 @@ public final class CliErrorHandler implements CommandLine.IExecutionExceptionHan
         return ex.getClass().getName();
     }
 
+    /**
+     * Runs the parsed command like picocli's {@code RunLast}, but an {@link OutOfMemoryError} (an Error, so picocli's
+     * exception handler never sees it) ends as one line saying which limit was hit and how to raise it, exit code 1,
+     * instead of a stack trace. The JVM is left in whatever state the error left it: this only reports.
+     */
+    static final class ReportingOutOfMemory implements CommandLine.IExecutionStrategy {
+        @Override
+        public int execute(ParseResult parseResult) {
+            try {
+                return new CommandLine.RunLast().execute(parseResult);
+            } catch (OutOfMemoryError e) {
+                var err = parseResult.commandSpec().commandLine().getErr();
+                err.println("lethe: out of memory (" + describe(e) + "): " + outOfMemoryAdvice(e));
+                if (verbose(parseResult)) {
+                    e.printStackTrace(err);
+                }
+                err.flush();
+                return FAILURE;
+            }
+        }
+    }
+
+    /** Which limit an OutOfMemoryError names, and the launcher setting that raises it. */
+    static String outOfMemoryAdvice(OutOfMemoryError e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("maxPhysicalBytes") || m.contains("maxBytes") || m.contains("Physical memory")) {
+            return "ND4J's off-heap limit was reached; raise it with LETHE_JAVA_OPTS=\"-Dorg.bytedeco.javacpp.maxbytes=8G"
+                    + " -Dorg.bytedeco.javacpp.maxphysicalbytes=12G\" (or use a smaller batch, --set recompute=true,"
+                    + " or LoRA), and stop other Lethe processes on this machine";
+        }
+        return "the Java heap is full; raise it with LETHE_JAVA_OPTS=\"-Xmx8g\" (the launcher's default is a quarter of"
+                + " the machine's memory) or use a smaller batch";
+    }
+
     private static boolean verbose(ParseResult parseResult) {
         for (ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
             if (pr.hasMatchedOption("--verbose")) {

@@ -67,6 +67,7 @@ public final class LetheCli implements Runnable {
     public static CommandLine newCommandLine() {
         CommandLine cl = new CommandLine(new LetheCli());
         cl.setExecutionExceptionHandler(new CliErrorHandler());
+        cl.setExecutionStrategy(new CliErrorHandler.ReportingOutOfMemory());
         return cl;
     }
 

@@ -60,4 +60,34 @@ class CliErrorHandlerTest {
         assertThat(CliErrorHandler.isUserError(new NumberFormatException("x"))).isTrue();
         assertThat(CliErrorHandler.isUserError(new java.nio.file.NoSuchFileException("f"))).isTrue();
     }
+
+    @CommandLine.Command(name = "hungry")
+    static final class Hungry implements Callable<Integer> {
+        final String message;
+
+        Hungry(String message) {
+            this.message = message;
+        }
+
+        @Override
+        public Integer call() {
+            throw new OutOfMemoryError(message);
+        }
+    }
+
+    @Test
+    void outOfMemoryIsOneLineNamingTheLimitToRaise() {
+        for (String[] c : new String[][] {{"Java heap space", "-Xmx"},
+                {"Physical memory usage is too high: physicalBytes (9G) > maxPhysicalBytes (8G)", "maxphysicalbytes"}}) {
+            CommandLine cl = new CommandLine(new Hungry(c[0]));
+            cl.setExecutionExceptionHandler(new CliErrorHandler());
+            cl.setExecutionStrategy(new CliErrorHandler.ReportingOutOfMemory());
+            StringWriter err = new StringWriter();
+            cl.setErr(new PrintWriter(err, true));
+            assertThat(cl.execute()).isEqualTo(CliErrorHandler.FAILURE);
+            assertThat(err.toString()).startsWith("lethe: out of memory (" + c[0] + "): ").contains("LETHE_JAVA_OPTS")
+                    .contains(c[1]).doesNotContain("\tat ");
+            assertThat(err.toString().lines().count()).isEqualTo(1);
+        }
+    }
 }
