@@ -247,12 +247,14 @@ public final class EditJobKind implements JobKind {
         return out;
     }
 
+    /** Copies the tokenizer files the saved model does not have yet. */
     private static void copyTokenizer(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.list(from)) {
             for (Path f : files.toList()) {
                 String n = f.getFileName().toString();
-                if (n.startsWith("tokenizer") || n.equals("special_tokens_map.json") || n.equals("vocab.json")
-                        || n.equals("merges.txt") || n.equals("generation_config.json")) {
+                boolean tokenizerFile = n.startsWith("tokenizer") || n.equals("special_tokens_map.json")
+                        || n.equals("vocab.json") || n.equals("merges.txt") || n.equals("generation_config.json");
+                if (tokenizerFile && !Files.exists(to.resolve(n))) {
                     Files.copy(f, to.resolve(n));
                 }
             }
