@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lethe.serve.http.ApiError;
 import dev.lethe.serve.http.Exchange;
+import dev.lethe.transformer.generate.Decoding;
 import dev.lethe.transformer.generate.GenerationConfig;
+import dev.lethe.transformer.generate.LogitsProcessor;
+import dev.lethe.transformer.model.CausalLM;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,22 +27,30 @@ import java.util.concurrent.TimeUnit;
  * {@link ApiError} names the field), its prompt rendered (chat template) and tokenized, and a {@link Completion} is
  * queued on the {@link BatchScheduler}; the handler thread then writes the tokens as they come, as SSE chunks or one
  * JSON body. A failed write of a chunk (the client went away) cancels the sequence. Decoding options: max_tokens
- * (or max_completion_tokens), temperature (0 = greedy), top_p, seed, stop, n = 1, logprobs, and the vLLM-style
- * extensions top_k and ignore_eos.
+ * (or max_completion_tokens), temperature (0 = greedy), top_p, seed, stop, n (up to 16 choices, choice i sampled with
+ * seed + i), logprobs and top_logprobs (of the raw logits), the vLLM-style extensions top_k and ignore_eos, and the
+ * decoding method of the generation chain ({@code decoding}: greedy, sample, cd, apd, with {@link Decoding}'s options
+ * alpha, amateur_temperature, cd_top_k, apd_top_p, apd_top_k, apd_temperature) over the server's {@link SecondModels}.
  */
 public final class OpenAiApi {
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
+
+    /** Most choices one request may ask for. */
+    static final int MAX_CHOICES = 16;
 
     private final BatchScheduler scheduler;
     private final ObjectMapper json;
     private final long timeoutNanos;
     private final int defaultMaxTokens;
+    private final SecondModels second;
 
-    public OpenAiApi(BatchScheduler scheduler, ObjectMapper json, long timeoutNanos, int defaultMaxTokens) {
+    public OpenAiApi(BatchScheduler scheduler, ObjectMapper json, long timeoutNanos, int defaultMaxTokens,
+            SecondModels second) {
         this.scheduler = scheduler;
         this.json = json;
         this.timeoutNanos = timeoutNanos;
         this.defaultMaxTokens = defaultMaxTokens;
+        this.second = second;
     }
 
     /** GET /v1/models. */
@@ -147,12 +158,8 @@ public final class OpenAiApi {
         throw ApiError.invalid("messages[" + i + "].content", "messages[" + i + "].content must be a string");
     }
 
-    /** Decoding options of a request as the generation chain's config. */
+    /** Decoding options of a request as the generation chain's config (without request-scoped processors). */
     GenerationConfig decoding(JsonNode req, int promptTokens, int context) {
-        JsonNode n = req.path("n");
-        if (!n.isMissingNode() && !n.isNull() && (!n.isInt() || n.asInt() != 1)) {
-            throw ApiError.invalid("n", "only n = 1 is supported");
-        }
         int room = context - promptTokens;
         if (room < 1) {
             throw new ApiError(400, "invalid_request_error", "context_length_exceeded", "messages",
@@ -243,71 +250,119 @@ public final class OpenAiApi {
         return v.asBoolean();
     }
 
-    /** One event from the scheduler thread to the handler thread. */
-    private record Event(int token, String delta, double logprob, Completion.Finish finish, String text,
-                         int promptTokens, int completionTokens, RuntimeException error) {
+    /**
+     * The request's decoding method ({@code decoding}: greedy, sample, cd or apd, with {@link Decoding#fromOptions}'s
+     * options); greedy and sample must agree with the temperature (0 = greedy).
+     */
+    static Decoding method(JsonNode req, boolean sampled) {
+        Map<String, Object> options = new LinkedHashMap<>();
+        for (var it = req.fields(); it.hasNext(); ) {
+            var e = it.next();
+            String k = e.getKey();
+            if (Decoding.OPTION_NAMES.contains(k) || k.startsWith("cd_") || k.startsWith("apd_")) {
+                options.put(k, e.getValue().isTextual() ? e.getValue().asText() : e.getValue().numberValue());
+                if (!e.getValue().isTextual() && !e.getValue().isNumber()) {
+                    throw ApiError.invalid(k, k + " must be a string or a number");
+                }
+            }
+        }
+        Decoding d;
+        try {
+            d = Decoding.fromOptions(options);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalid("decoding", e.getMessage());
+        }
+        if (options.containsKey("decoding") && d.method() == Decoding.Method.GREEDY && sampled
+                || d.method() == Decoding.Method.SAMPLE && !sampled) {
+            throw ApiError.invalid("decoding", "decoding '" + options.get("decoding") + "' contradicts the temperature:"
+                    + " greedy needs temperature 0, sample a temperature > 0");
+        }
+        return d;
+    }
+
+    /** The request's n (choices), 1 when absent. */
+    static int choices(JsonNode req) {
+        JsonNode n = req.path("n");
+        if (n.isMissingNode() || n.isNull()) {
+            return 1;
+        }
+        if (!n.isInt() || n.asInt() < 1 || n.asInt() > MAX_CHOICES) {
+            throw ApiError.invalid("n", "n must be an integer in [1, " + MAX_CHOICES + "], got " + n);
+        }
+        return n.asInt();
+    }
+
+    /** Choice {@code i}'s config: its own seed (the request's seed + i) and fresh processors of {@code method}. */
+    private static GenerationConfig forChoice(GenerationConfig c, int i, Decoding method, ServedModel m,
+            CausalLM secondModel) {
+        List<LogitsProcessor> processors = new ArrayList<>(c.processors());
+        processors.addAll(List.of(method.processors(m.model(), secondModel)));
+        return new GenerationConfig(c.maxNewTokens(), c.sample(), c.temperature(), c.topK(), c.topP(), c.seed() + i,
+                c.eosIds(), c.stopStrings(), c.padId(), processors, c.keepLogits());
+    }
+
+    /** One event from the scheduler thread to the handler thread, about choice {@code choice}. */
+    private record Event(int choice, int token, String delta, TokenLogprobs logprobs, Completion.Finish finish,
+                         String text, int completionTokens, RuntimeException error) {
     }
 
     private void run(Exchange ex, JsonNode req, ServedModel m, int[] ids, boolean chat) throws IOException {
         GenerationConfig cfg = decoding(req, ids.length, m.contextLength());
+        Decoding method = method(req, cfg.sample());
+        CausalLM secondModel = second.forDecoding(method);
+        int n = choices(req);
         boolean stream = flag(req, "stream");
-        boolean logprobs = chat ? flag(req, "logprobs") : req.path("logprobs").isInt() && req.path("logprobs").asInt()
-                >= 0;
-        if (req.path("top_logprobs").asInt(0) > 0) {
-            throw ApiError.invalid("top_logprobs", "top_logprobs is not supported; use logprobs for the chosen tokens");
-        }
+        int top = topLogprobs(req, chat);
+        boolean logprobs = chat ? flag(req, "logprobs") : req.path("logprobs").isInt();
         boolean usageInStream = req.path("stream_options").path("include_usage").asBoolean(false);
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        Completion.Listener listener = new Completion.Listener() {
-            @Override
-            public void token(int id, String delta, double lp) {
-                events.add(new Event(id, delta, lp, null, null, 0, 0, null));
-            }
-
-            @Override
-            public void finished(Completion.Finish finish, String text, int promptTokens, int completionTokens) {
-                events.add(new Event(-1, null, 0, finish, text, promptTokens, completionTokens, null));
-            }
-
-            @Override
-            public void failed(RuntimeException error) {
-                events.add(new Event(-1, null, 0, null, null, 0, 0, error));
-            }
-        };
         long deadline = System.nanoTime() + timeoutNanos;
-        Completion c = new Completion(ids, cfg, logprobs, deadline, listener);
+        List<Completion> submitted = new ArrayList<>();
         try {
-            scheduler.submit(c);
+            for (int i = 0; i < n; i++) {
+                Completion c = new Completion(ids, forChoice(cfg, i, method, m, secondModel), logprobs, top, deadline,
+                        listener(i, events));
+                scheduler.submit(c);
+                submitted.add(c);
+            }
         } catch (BatchScheduler.QueueFullException e) {
+            submitted.forEach(Completion::cancel);
             throw new ApiError(429, "rate_limit_error", "queue_full", null, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            submitted.forEach(Completion::cancel);
+            throw ApiError.invalid("decoding", e.getMessage());
         }
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
-        Response r = new Response(id, created, m.id(), chat, m);
+        Response r = new Response(id, created, m.id(), chat, m, n);
         try {
             if (stream) {
                 ex.startEvents();
                 if (chat) {
-                    ex.event(json.writeValueAsString(r.chunk(json.createObjectNode().put("role", "assistant")
-                            .put("content", ""), null, null)));
+                    for (int i = 0; i < n; i++) {
+                        ex.event(json.writeValueAsString(r.chunk(i, json.createObjectNode().put("role", "assistant")
+                                .put("content", ""), null, null)));
+                    }
                 }
             }
-            while (true) {
+            int completionTokens = 0;
+            for (int done = 0; done < n; ) {
                 Event e = events.poll(deadline - System.nanoTime() + 5_000_000_000L, TimeUnit.NANOSECONDS);
                 if (e == null) {
-                    c.cancel();
                     throw new ApiError(504, "timeout", "timeout", null, "the request timed out");
                 }
                 if (e.error() != null) {
                     throw new ApiError(500, "server_error", "generation_failed", null, "generation failed: "
                             + e.error().getMessage());
                 }
+                Response.Choice ch = r.choices.get(e.choice());
                 if (e.finish() == null) {
-                    r.add(e);
+                    ch.add(e);
                     if (stream && (!e.delta().isEmpty() || logprobs)) {
                         ex.event(json.writeValueAsString(chat
-                                ? r.chunk(json.createObjectNode().put("content", e.delta()), null, r.lastLogprobs())
-                                : r.textChunk(e.delta(), null, r.lastLogprobs())));
+                                ? r.chunk(e.choice(), json.createObjectNode().put("content", e.delta()), null,
+                                        ch.lastLogprobs())
+                                : r.textChunk(e.choice(), e.delta(), null, ch.lastLogprobs())));
                     }
                     continue;
                 }
@@ -319,38 +374,45 @@ public final class OpenAiApi {
                     throw new ApiError(503, "server_error", "cancelled", null, "the request was cancelled (the server"
                             + " is shutting down)");
                 }
-                String reason = e.finish() == Completion.Finish.LENGTH ? "length" : "stop";
-                ObjectNode usage = json.createObjectNode();
-                usage.put("prompt_tokens", e.promptTokens());
-                usage.put("completion_tokens", e.completionTokens());
-                usage.put("total_tokens", e.promptTokens() + e.completionTokens());
+                ch.text = e.text();
+                ch.reason = e.finish() == Completion.Finish.LENGTH ? "length" : "stop";
+                completionTokens += e.completionTokens();
+                done++;
                 if (stream) {
-                    String tail = r.tail(e.text());
+                    String tail = ch.tail(e.text());
                     ex.event(json.writeValueAsString(chat
-                            ? r.chunk(json.createObjectNode().put("content", tail), reason, null)
-                            : r.textChunk(tail, reason, null)));
-                    if (usageInStream) {
-                        ObjectNode u = r.chunk(null, null, null);
-                        u.putArray("choices");
-                        u.set("usage", usage);
-                        ex.event(json.writeValueAsString(u));
-                    }
-                    ex.event("[DONE]");
-                    ex.close();
-                } else {
-                    ex.send(200, r.whole(e.text(), reason, usage, logprobs));
+                            ? r.chunk(e.choice(), json.createObjectNode().put("content", tail), ch.reason, null)
+                            : r.textChunk(e.choice(), tail, ch.reason, null)));
                 }
-                return;
+            }
+            ObjectNode usage = json.createObjectNode();
+            usage.put("prompt_tokens", ids.length);
+            usage.put("completion_tokens", completionTokens);
+            usage.put("total_tokens", ids.length + completionTokens);
+            if (stream) {
+                if (usageInStream) {
+                    ObjectNode u = r.header("chat.completion.chunk");
+                    if (!chat) {
+                        u.put("object", "text_completion");
+                    }
+                    u.putArray("choices");
+                    u.set("usage", usage);
+                    ex.event(json.writeValueAsString(u));
+                }
+                ex.event("[DONE]");
+                ex.close();
+            } else {
+                ex.send(200, r.whole(usage, logprobs));
             }
         } catch (IOException e) {
-            c.cancel(); // the client went away: free its batch slot at the next step
+            submitted.forEach(Completion::cancel); // the client went away: free its batch slots at the next step
             throw e;
         } catch (InterruptedException e) {
-            c.cancel();
+            submitted.forEach(Completion::cancel);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (ApiError e) {
-            c.cancel();
+            submitted.forEach(Completion::cancel);
             if (ex.streaming()) {
                 ex.event(json.writeValueAsString(e.body(json)));
                 ex.close();
@@ -360,34 +422,132 @@ public final class OpenAiApi {
         }
     }
 
-    /** Builds the response objects of one request and remembers what was streamed. */
+    private static Completion.Listener listener(int choice, BlockingQueue<Event> events) {
+        return new Completion.Listener() {
+            @Override
+            public void token(int id, String delta, TokenLogprobs lp) {
+                events.add(new Event(choice, id, delta, lp, null, null, 0, null));
+            }
+
+            @Override
+            public void finished(Completion.Finish finish, String text, int promptTokens, int completionTokens) {
+                events.add(new Event(choice, -1, null, null, finish, text, completionTokens, null));
+            }
+
+            @Override
+            public void failed(RuntimeException error) {
+                events.add(new Event(choice, -1, null, null, null, null, 0, error));
+            }
+        };
+    }
+
+    /** How many alternatives each token's logprobs list: chat's top_logprobs (needs logprobs), completions' logprobs. */
+    private static int topLogprobs(JsonNode req, boolean chat) {
+        String field = chat ? "top_logprobs" : "logprobs";
+        int max = chat ? 20 : 5;
+        JsonNode t = req.path(field);
+        if (t.isMissingNode() || t.isNull() || chat && t.isInt() && t.asInt() == 0) {
+            return 0;
+        }
+        if (!chat && t.isBoolean()) {
+            throw ApiError.invalid(field, "logprobs of /v1/completions is the number of top alternatives, an integer in"
+                    + " [0, 5]");
+        }
+        if (!t.isInt() || t.asInt() < 0 || t.asInt() > max) {
+            throw ApiError.invalid(field, field + " must be an integer in [0, " + max + "], got " + t);
+        }
+        if (chat && !flag(req, "logprobs")) {
+            throw ApiError.invalid(field, "top_logprobs needs \"logprobs\": true");
+        }
+        return t.asInt();
+    }
+
+    /** Builds the response objects of one request and remembers what was streamed, per choice. */
     private final class Response {
         final String id;
         final long created;
         final String model;
         final boolean chat;
         final ServedModel served;
-        final StringBuilder streamed = new StringBuilder();
-        final List<Integer> tokens = new ArrayList<>();
-        final List<Double> logprobs = new ArrayList<>();
+        final List<Choice> choices = new ArrayList<>();
 
-        Response(String id, long created, String model, boolean chat, ServedModel served) {
+        Response(String id, long created, String model, boolean chat, ServedModel served, int n) {
             this.id = id;
             this.created = created;
             this.model = model;
             this.chat = chat;
             this.served = served;
+            for (int i = 0; i < n; i++) {
+                choices.add(new Choice());
+            }
         }
 
-        void add(Event e) {
-            streamed.append(e.delta());
-            tokens.add(e.token());
-            logprobs.add(e.logprob());
+        /** One choice's tokens, logprobs and streamed text. */
+        final class Choice {
+            final StringBuilder streamed = new StringBuilder();
+            final List<Integer> tokens = new ArrayList<>();
+            final List<TokenLogprobs> logprobs = new ArrayList<>();
+            String text;
+            String reason;
+
+            void add(Event e) {
+                streamed.append(e.delta());
+                tokens.add(e.token());
+                logprobs.add(e.logprobs());
+            }
+
+            /** What the final text adds to what was streamed (text held back for a possible stop string). */
+            String tail(String whole) {
+                return whole.startsWith(streamed.toString()) ? whole.substring(streamed.length()) : "";
+            }
+
+            JsonNode lastLogprobs() {
+                if (logprobs.isEmpty() || logprobs.get(logprobs.size() - 1) == null) {
+                    return null;
+                }
+                return logprobsNode(tokens.size() - 1, tokens.size());
+            }
+
+            JsonNode logprobsNode(int from, int to) {
+                ObjectNode lp = json.createObjectNode();
+                if (chat) {
+                    ArrayNode content = lp.putArray("content");
+                    for (int i = from; i < to; i++) {
+                        ObjectNode t = content.addObject();
+                        t.put("token", tokenText(tokens.get(i)));
+                        t.put("logprob", logprobs.get(i).logprob());
+                        ArrayNode alts = t.putArray("top_logprobs");
+                        TokenLogprobs l = logprobs.get(i);
+                        for (int k = 0; k < l.topIds().length; k++) {
+                            alts.addObject().put("token", tokenText(l.topIds()[k])).put("logprob", l.topLogprobs()[k]);
+                        }
+                    }
+                } else {
+                    ArrayNode toks = lp.putArray("tokens");
+                    ArrayNode vals = lp.putArray("token_logprobs");
+                    boolean alternatives = from < to && logprobs.get(from).topIds().length > 0;
+                    ArrayNode tops = alternatives ? lp.putArray("top_logprobs") : null;
+                    if (!alternatives) {
+                        lp.putNull("top_logprobs");
+                    }
+                    for (int i = from; i < to; i++) {
+                        toks.add(tokenText(tokens.get(i)));
+                        TokenLogprobs l = logprobs.get(i);
+                        vals.add(l.logprob());
+                        if (alternatives) {
+                            ObjectNode alts = tops.addObject();
+                            for (int k = 0; k < l.topIds().length; k++) {
+                                alts.put(tokenText(l.topIds()[k]), l.topLogprobs()[k]);
+                            }
+                        }
+                    }
+                }
+                return lp;
+            }
         }
 
-        /** What the final text adds to what was streamed (text held back for a possible stop string). */
-        String tail(String text) {
-            return text.startsWith(streamed.toString()) ? text.substring(streamed.length()) : "";
+        String tokenText(int tok) {
+            return served.tokenizer().idToToken(tok).orElse("");
         }
 
         ObjectNode header(String object) {
@@ -400,72 +560,41 @@ public final class OpenAiApi {
             return o;
         }
 
-        ObjectNode chunk(ObjectNode delta, String finish, JsonNode lp) {
+        ObjectNode chunk(int index, ObjectNode delta, String finish, JsonNode lp) {
             ObjectNode o = header("chat.completion.chunk");
-            if (delta != null) {
-                ObjectNode ch = o.putArray("choices").addObject();
-                ch.put("index", 0);
-                ch.set("delta", delta);
-                ch.set("logprobs", lp);
-                ch.put("finish_reason", finish);
-            }
+            ObjectNode ch = o.putArray("choices").addObject();
+            ch.put("index", index);
+            ch.set("delta", delta);
+            ch.set("logprobs", lp);
+            ch.put("finish_reason", finish);
             return o;
         }
 
-        ObjectNode textChunk(String text, String finish, JsonNode lp) {
+        ObjectNode textChunk(int index, String text, String finish, JsonNode lp) {
             ObjectNode o = header("text_completion");
             ObjectNode ch = o.putArray("choices").addObject();
-            ch.put("index", 0);
+            ch.put("index", index);
             ch.put("text", text);
             ch.set("logprobs", lp);
             ch.put("finish_reason", finish);
             return o;
         }
 
-        JsonNode lastLogprobs() {
-            if (logprobs.isEmpty() || Double.isNaN(logprobs.get(logprobs.size() - 1))) {
-                return null;
-            }
-            return logprobsNode(tokens.size() - 1, tokens.size());
-        }
-
-        JsonNode logprobsNode(int from, int to) {
-            ObjectNode lp = json.createObjectNode();
-            if (chat) {
-                ArrayNode content = lp.putArray("content");
-                for (int i = from; i < to; i++) {
-                    ObjectNode t = content.addObject();
-                    t.put("token", tokenText(tokens.get(i)));
-                    t.put("logprob", logprobs.get(i));
-                    t.putArray("top_logprobs");
-                }
-            } else {
-                ArrayNode toks = lp.putArray("tokens");
-                ArrayNode vals = lp.putArray("token_logprobs");
-                for (int i = from; i < to; i++) {
-                    toks.add(tokenText(tokens.get(i)));
-                    vals.add(logprobs.get(i));
-                }
-                lp.putNull("top_logprobs");
-            }
-            return lp;
-        }
-
-        String tokenText(int tok) {
-            return served.tokenizer().idToToken(tok).orElse("");
-        }
-
-        ObjectNode whole(String text, String finish, ObjectNode usage, boolean withLogprobs) {
+        ObjectNode whole(ObjectNode usage, boolean withLogprobs) {
             ObjectNode o = header(chat ? "chat.completion" : "text_completion");
-            ObjectNode ch = o.putArray("choices").addObject();
-            ch.put("index", 0);
-            if (chat) {
-                ch.putObject("message").put("role", "assistant").put("content", text);
-            } else {
-                ch.put("text", text);
+            ArrayNode arr = o.putArray("choices");
+            for (int i = 0; i < choices.size(); i++) {
+                Choice c = choices.get(i);
+                ObjectNode ch = arr.addObject();
+                ch.put("index", i);
+                if (chat) {
+                    ch.putObject("message").put("role", "assistant").put("content", c.text);
+                } else {
+                    ch.put("text", c.text);
+                }
+                ch.set("logprobs", withLogprobs ? c.logprobsNode(0, c.tokens.size()) : null);
+                ch.put("finish_reason", c.reason);
             }
-            ch.set("logprobs", withLogprobs ? logprobsNode(0, tokens.size()) : null);
-            ch.put("finish_reason", finish);
             o.set("usage", usage);
             return o;
         }
