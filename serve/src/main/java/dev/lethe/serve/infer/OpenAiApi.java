@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -23,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The OpenAI-compatible inference endpoints: {@code POST /v1/chat/completions}, {@code POST /v1/completions} (both
- * with and without {@code stream}) and {@code GET /v1/models}. A request is validated field by field (an
- * {@link ApiError} names the field), its prompt rendered (chat template) and tokenized, and a {@link Completion} is
+ * with and without {@code stream}) and {@code GET /v1/models}. A request is validated against its JSON schema
+ * ({@link RequestSchema}; an {@link ApiError} names the field), then against the served model (name, context length,
+ * vocabulary, decoding options), its prompt rendered (chat template) and tokenized, and a {@link Completion} is
  * queued on the {@link BatchScheduler}; the handler thread then writes the tokens as they come, as SSE chunks or one
  * JSON body. A failed write of a chunk (the client went away) cancels the sequence. Decoding options: max_tokens
  * (or max_completion_tokens), temperature (0 = greedy), top_p, seed, stop, n (up to 16 choices, choice i sampled with
@@ -33,10 +33,8 @@ import java.util.concurrent.TimeUnit;
  * alpha, amateur_temperature, cd_top_k, apd_top_p, apd_top_k, apd_temperature) over the server's {@link SecondModels}.
  */
 public final class OpenAiApi {
-    private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
-
-    /** Most choices one request may ask for. */
-    static final int MAX_CHOICES = 16;
+    private static final RequestSchema CHAT_SCHEMA = RequestSchema.load("/schema/chat-completions.json");
+    private static final RequestSchema COMPLETIONS_SCHEMA = RequestSchema.load("/schema/completions.json");
 
     private final BatchScheduler scheduler;
     private final ObjectMapper json;
@@ -70,22 +68,13 @@ public final class OpenAiApi {
     /** POST /v1/chat/completions. */
     public void chat(Exchange ex) throws IOException {
         JsonNode req = ex.jsonBody();
+        CHAT_SCHEMA.check(req);
         ServedModel m = model(req);
-        JsonNode msgs = req.path("messages");
-        if (!msgs.isArray() || msgs.isEmpty()) {
-            throw ApiError.invalid("messages", "messages must be a non-empty array of {role, content}");
-        }
         List<Map<String, Object>> messages = new ArrayList<>();
-        for (int i = 0; i < msgs.size(); i++) {
-            JsonNode msg = msgs.get(i);
-            String role = msg.path("role").asText("");
-            if (!ROLES.contains(role)) {
-                throw ApiError.invalid("messages[" + i + "].role", "messages[" + i + "].role must be one of " + ROLES
-                        + ", got '" + role + "'");
-            }
+        for (JsonNode msg : req.get("messages")) {
             Map<String, Object> mm = new LinkedHashMap<>();
-            mm.put("role", role);
-            mm.put("content", content(msg.path("content"), i));
+            mm.put("role", msg.get("role").asText());
+            mm.put("content", content(msg.path("content")));
             messages.add(mm);
         }
         ChatTemplate.Prompt p;
@@ -101,6 +90,7 @@ public final class OpenAiApi {
     /** POST /v1/completions. */
     public void completions(Exchange ex) throws IOException {
         JsonNode req = ex.jsonBody();
+        COMPLETIONS_SCHEMA.check(req);
         ServedModel m = model(req);
         JsonNode prompt = req.path("prompt");
         if (prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
@@ -109,27 +99,22 @@ public final class OpenAiApi {
         int[] ids;
         if (prompt.isTextual()) {
             ids = m.tokenizer().encode(prompt.asText(), true);
-        } else if (prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isInt()) {
+        } else {
             ids = new int[prompt.size()];
             int vocab = m.model().config().vocabSize();
             for (int i = 0; i < ids.length; i++) {
-                ids[i] = prompt.get(i).asInt(-1);
-                if (!prompt.get(i).isInt() || ids[i] < 0 || ids[i] >= vocab) {
+                ids[i] = prompt.get(i).asInt();
+                if (ids[i] >= vocab) {
                     throw ApiError.invalid("prompt", "prompt[" + i + "] must be a token id in [0, " + vocab + ")");
                 }
             }
-        } else {
-            throw ApiError.invalid("prompt", "prompt must be a string, a list of one string or a list of token ids");
         }
         run(ex, req, m, ids, false);
     }
 
     private ServedModel model(JsonNode req) {
         ServedModel m = scheduler.model();
-        JsonNode model = req.path("model");
-        if (!model.isTextual()) {
-            throw ApiError.invalid("model", "model is required: a string, e.g. \"" + m.id() + "\" (GET /v1/models)");
-        }
+        JsonNode model = req.get("model");
         if (!model.asText().equals(m.id())) {
             throw new ApiError(404, "invalid_request_error", "model_not_found", "model",
                     "the model '" + model.asText() + "' does not exist; this server serves '" + m.id() + "'");
@@ -137,25 +122,14 @@ public final class OpenAiApi {
         return m;
     }
 
-    private static String content(JsonNode c, int i) {
-        if (c.isTextual()) {
-            return c.asText();
-        }
+    /** A message's content (the schema allows a string, text parts or null) as one string. */
+    private static String content(JsonNode c) {
         if (c.isArray()) {
             StringBuilder sb = new StringBuilder();
-            for (JsonNode part : c) {
-                if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
-                    throw ApiError.invalid("messages[" + i + "].content", "only text content parts"
-                            + " ({\"type\": \"text\", \"text\": ...}) are supported");
-                }
-                sb.append(part.path("text").asText());
-            }
+            c.forEach(part -> sb.append(part.get("text").asText()));
             return sb.toString();
         }
-        if (c.isNull() || c.isMissingNode()) {
-            return "";
-        }
-        throw ApiError.invalid("messages[" + i + "].content", "messages[" + i + "].content must be a string");
+        return c.isTextual() ? c.asText() : "";
     }
 
     /** Decoding options of a request as the generation chain's config (without request-scoped processors). */
@@ -171,9 +145,6 @@ public final class OpenAiApi {
         if (mt.isMissingNode() || mt.isNull()) {
             maxTokens = Math.min(defaultMaxTokens, room);
         } else {
-            if (!mt.isIntegralNumber() || mt.asLong() < 1) {
-                throw ApiError.invalid("max_tokens", "max_tokens must be an integer >= 1, got " + mt);
-            }
             if (mt.asLong() > room) {
                 throw new ApiError(400, "invalid_request_error", "context_length_exceeded", "max_tokens",
                         "the prompt (" + promptTokens + " tokens) plus max_tokens (" + mt.asLong() + ") exceeds the"
@@ -181,20 +152,10 @@ public final class OpenAiApi {
             }
             maxTokens = mt.asInt();
         }
-        double temperature = number(req, "temperature", 1.0, 0, 2);
-        double topP = number(req, "top_p", 1.0, 0, 1);
-        if (topP == 0) {
-            throw ApiError.invalid("top_p", "top_p must be in (0, 1]");
-        }
-        int topK = (int) number(req, "top_k", 0, 0, Integer.MAX_VALUE);
-        long seed = 0;
-        JsonNode s = req.path("seed");
-        if (!s.isMissingNode() && !s.isNull()) {
-            if (!s.isIntegralNumber()) {
-                throw ApiError.invalid("seed", "seed must be an integer");
-            }
-            seed = s.asLong();
-        }
+        double temperature = req.path("temperature").asDouble(1.0);
+        double topP = req.path("top_p").asDouble(1.0);
+        int topK = req.path("top_k").asInt(0);
+        long seed = req.path("seed").asLong(0);
         GenerationConfig cfg = temperature == 0 ? GenerationConfig.greedy(maxTokens)
                 : GenerationConfig.sampling(maxTokens, temperature, topK, topP, seed);
         if (flag(req, "ignore_eos")) {
@@ -202,52 +163,18 @@ public final class OpenAiApi {
         }
         JsonNode stop = req.path("stop");
         if (stop.isTextual()) {
-            cfg = cfg.withStopStrings(nonEmpty(stop.asText()));
+            cfg = cfg.withStopStrings(stop.asText());
         } else if (stop.isArray()) {
-            if (stop.size() > 4) {
-                throw ApiError.invalid("stop", "stop holds at most 4 strings");
-            }
-            String[] stops = new String[stop.size()];
-            for (int i = 0; i < stops.length; i++) {
-                if (!stop.get(i).isTextual()) {
-                    throw ApiError.invalid("stop", "stop must be a string or a list of strings");
-                }
-                stops[i] = nonEmpty(stop.get(i).asText());
-            }
-            cfg = cfg.withStopStrings(stops);
-        } else if (!stop.isMissingNode() && !stop.isNull()) {
-            throw ApiError.invalid("stop", "stop must be a string or a list of strings");
+            List<String> stops = new ArrayList<>();
+            stop.forEach(x -> stops.add(x.asText()));
+            cfg = cfg.withStopStrings(stops.toArray(new String[0]));
         }
         return cfg;
     }
 
-    private static String nonEmpty(String s) {
-        if (s.isEmpty()) {
-            throw ApiError.invalid("stop", "a stop string must not be empty");
-        }
-        return s;
-    }
-
-    private static double number(JsonNode req, String field, double dflt, double min, double max) {
-        JsonNode v = req.path(field);
-        if (v.isMissingNode() || v.isNull()) {
-            return dflt;
-        }
-        if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
-            throw ApiError.invalid(field, field + " must be a number in [" + min + ", " + max + "], got " + v);
-        }
-        return v.asDouble();
-    }
-
+    /** A boolean field (the schema checked its type); false when absent or null. */
     private static boolean flag(JsonNode req, String field) {
-        JsonNode v = req.path(field);
-        if (v.isMissingNode() || v.isNull()) {
-            return false;
-        }
-        if (!v.isBoolean()) {
-            throw ApiError.invalid(field, field + " must be true or false");
-        }
-        return v.asBoolean();
+        return req.path(field).asBoolean(false);
     }
 
     /**
@@ -260,9 +187,8 @@ public final class OpenAiApi {
             var e = it.next();
             String k = e.getKey();
             if (Decoding.OPTION_NAMES.contains(k) || k.startsWith("cd_") || k.startsWith("apd_")) {
-                options.put(k, e.getValue().isTextual() ? e.getValue().asText() : e.getValue().numberValue());
-                if (!e.getValue().isTextual() && !e.getValue().isNumber()) {
-                    throw ApiError.invalid(k, k + " must be a string or a number");
+                if (!e.getValue().isNull()) {
+                    options.put(k, e.getValue().asText());
                 }
             }
         }
@@ -280,16 +206,9 @@ public final class OpenAiApi {
         return d;
     }
 
-    /** The request's n (choices), 1 when absent. */
+    /** The request's n (choices; the schema bounds it to [1, 16]), 1 when absent. */
     static int choices(JsonNode req) {
-        JsonNode n = req.path("n");
-        if (n.isMissingNode() || n.isNull()) {
-            return 1;
-        }
-        if (!n.isInt() || n.asInt() < 1 || n.asInt() > MAX_CHOICES) {
-            throw ApiError.invalid("n", "n must be an integer in [1, " + MAX_CHOICES + "], got " + n);
-        }
-        return n.asInt();
+        return req.path("n").asInt(1);
     }
 
     /** Choice {@code i}'s config: its own seed (the request's seed + i) and fresh processors of {@code method}. */
@@ -443,21 +362,12 @@ public final class OpenAiApi {
 
     /** How many alternatives each token's logprobs list: chat's top_logprobs (needs logprobs), completions' logprobs. */
     private static int topLogprobs(JsonNode req, boolean chat) {
-        String field = chat ? "top_logprobs" : "logprobs";
-        int max = chat ? 20 : 5;
-        JsonNode t = req.path(field);
-        if (t.isMissingNode() || t.isNull() || chat && t.isInt() && t.asInt() == 0) {
+        JsonNode t = req.path(chat ? "top_logprobs" : "logprobs");
+        if (t.asInt(0) == 0) {
             return 0;
         }
-        if (!chat && t.isBoolean()) {
-            throw ApiError.invalid(field, "logprobs of /v1/completions is the number of top alternatives, an integer in"
-                    + " [0, 5]");
-        }
-        if (!t.isInt() || t.asInt() < 0 || t.asInt() > max) {
-            throw ApiError.invalid(field, field + " must be an integer in [0, " + max + "], got " + t);
-        }
         if (chat && !flag(req, "logprobs")) {
-            throw ApiError.invalid(field, "top_logprobs needs \"logprobs\": true");
+            throw ApiError.invalid("top_logprobs", "top_logprobs needs \"logprobs\": true");
         }
         return t.asInt();
     }
