@@ -155,7 +155,8 @@ class EditJobFlowTest {
         assertThat(d.path("gate").path("efficacy").asDouble()).isEqualTo(1.0);
         assertThat(audit.verify().ok()).isTrue();
         String html = AuditReport.html(audit, succeeded.get(1).subject());
-        assertThat(html).contains(succeeded.get(1).subject(), fileSha, "job.succeeded", "model.promoted");
+        assertThat(html).contains(succeeded.get(1).subject(), fileSha, "job.succeeded", "model.promoted",
+                "<div class=\"v\">v3</div>", "<div class=\"v\">passed</div>", "<div>efficacy</div><div class=\"v\">1.0000");
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE audit_log SET details = REPLACE(details, '" + fileSha + "', '" + "0".repeat(64)
                     + "') WHERE seq = " + succeeded.get(1).seq());
