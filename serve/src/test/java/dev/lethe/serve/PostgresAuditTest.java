@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The registry, job store, API keys and audit trail on a real PostgreSQL server (started by the test, see
  * {@link PostgresServer}): Flyway runs the same migration as on H2; a job's whole life (queued, running, succeeded,
  * a new version promoted) is stored there; after a "crash" (a job left running, the database reopened) the job is
- * requeued and finishes; the hash chain verifies; an edited and a deleted row are each detected.
+ * requeued and finishes; a {@link LetheServer} started on that database serves the promoted version and verifies the
+ * chain over HTTP; an edited and a deleted row are each detected.
  */
 class PostgresAuditTest {
 
@@ -108,6 +109,22 @@ class PostgresAuditTest {
                         "model.promoted", "job.submitted", "job.started", "version.created", "job.succeeded",
                         "model.promoted", "job.submitted", "job.resumed", "job.started", "job.succeeded");
                 assertThat(audit.verify().ok()).as(String.valueOf(audit.verify().problem())).isTrue();
+            }
+            // the server itself on this database (--db): it finds the served version and verifies the chain
+            ApiKeys.Created admin;
+            try (Database db = Database.open(registry, pg.url())) {
+                admin = new ApiKeys(db).create(ApiKeys.Scope.ADMIN, "pg-admin");
+            }
+            try (LetheServer server = LetheServer.start(ServerConfig.of(model).withModelId("demo").withPort(0)
+                    .withRegistry(registry, pg.url()))) {
+                assertThat(JobFlowTest.servedVersion(server.url())).isEqualTo(3);
+                assertThat(TestServers.get(server.url() + "/v1/audit/verify", admin.secret()).body().path("ok")
+                        .asBoolean()).isTrue();
+            }
+            try (Database db = Database.open(registry, pg.url())) {
+                AuditTrail audit = new AuditTrail(db, registry.resolve("audit.head"));
+                List<AuditTrail.Entry> rows = audit.entries();
+                assertThat(audit.verify().ok()).isTrue();
                 try (Connection c = db.connect(); Statement s = c.createStatement()) {
                     String actor = rows.get(2).actor();
                     s.executeUpdate("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3");

@@ -14,8 +14,12 @@ import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -32,7 +36,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Request-scoped decoding on a server holding a second model (the demo retain model as CD's amateur): a CD request's
  * output equals {@link Generator} with the same contrastive processor in process (and differs from plain greedy);
  * APD without a loaded ALM', a misspelt option and a greedy/temperature contradiction are 400s; n > 1 choices each
- * equal the Generator's output with seed + index; top_logprobs equal the top of an independent log-softmax of the
+ * equal the Generator's output with seed + index, streamed too (chunks joined per index); top_logprobs equal the top of an independent log-softmax of the
  * model's raw logits.
  */
 class ServedDecodingTest {
@@ -117,6 +121,32 @@ class ServedDecodingTest {
         assertThat(distinct).as("the choices are drawn with different seeds").hasSizeGreaterThan(1);
         assertThat(served.path("usage").path("completion_tokens").asInt()).isEqualTo(tokens);
         assertThat(served.path("usage").path("prompt_tokens").asInt()).isEqualTo(tok.encode(PROMPT, true).length);
+    }
+
+    @Test
+    void streamedChoicesJoinPerIndexToTheGeneratorsOutputs() throws Exception {
+        ObjectNode req = request(10).put("temperature", 1.5).put("seed", 5).put("n", 2).put("stream", true);
+        HttpRequest sse = HttpRequest.newBuilder(URI.create(server.url() + "/v1/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(req.toString()))
+                .build();
+        List<String> events = new ArrayList<>();
+        TestServers.CLIENT.send(sse, HttpResponse.BodyHandlers.ofLines()).body().filter(l -> l.startsWith("data: "))
+                .forEach(l -> events.add(l.substring(6)));
+        assertThat(events.get(events.size() - 1)).isEqualTo("[DONE]");
+        StringBuilder[] texts = {new StringBuilder(), new StringBuilder()};
+        int[] finishes = new int[2];
+        for (String e : events.subList(0, events.size() - 1)) {
+            JsonNode c = TestServers.JSON.readTree(e).path("choices").get(0);
+            int i = c.path("index").asInt();
+            texts[i].append(c.path("text").asText());
+            finishes[i] += c.path("finish_reason").isNull() ? 0 : 1;
+        }
+        Generator gen = new Generator(target, tok);
+        for (int i = 0; i < 2; i++) {
+            Generation g = gen.generateText(List.of(PROMPT), GenerationConfig.sampling(10, 1.5, 0, 1.0, 5 + i)).get(0);
+            assertThat(texts[i].toString()).as("choice " + i).isEqualTo(g.text());
+            assertThat(finishes[i]).isEqualTo(1);
+        }
     }
 
     @Test
