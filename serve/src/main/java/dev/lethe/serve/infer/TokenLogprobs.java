@@ -26,7 +26,7 @@ public record TokenLogprobs(double logprob, int[] topIds, double[] topLogprobs) 
             sum += Math.exp(x - max);
         }
         double logZ = max + Math.log(sum);
-        int[] top = IntStream.range(0, raw.length).boxed()
+        int[] top = k <= 0 ? new int[0] : IntStream.range(0, raw.length).boxed()
                 .sorted(Comparator.<Integer>comparingDouble(i -> -raw[i]).thenComparingInt(i -> i))
                 .limit(Math.min(k, raw.length)).mapToInt(Integer::intValue).toArray();
         double[] lp = Arrays.stream(top).mapToDouble(i -> raw[i] - logZ).toArray();
