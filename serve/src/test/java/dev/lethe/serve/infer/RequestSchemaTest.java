@@ -49,6 +49,15 @@ class RequestSchemaTest {
         assertThat(e.getMessage()).contains(field).doesNotContain("\n");
     }
 
+    @Test
+    void messagesSayWhatIsWrong() throws Exception {
+        assertThat(catchThrowableOfType(() -> CHAT.check(body("{'model':'m','messages':[{'role':'user','content':'x'}],"
+                + "'stop':['a','b','c','d','e']}")), ApiError.class)).hasMessage("$.stop: must have at most 4 items but"
+                + " found 5");
+        assertThat(catchThrowableOfType(() -> CHAT.check(body("{'model':'m','messages':[{'role':'wizard'}]}")),
+                ApiError.class)).hasMessageContaining("$.messages[0].role").hasMessageContaining("enumeration");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {"{'model':'m','prompt':[-1]}|prompt", "{'model':'m','prompt':['a','b']}|prompt",
             "{'model':'m','prompt':'x','logprobs':true}|logprobs", "{'model':'m'}|prompt"})
