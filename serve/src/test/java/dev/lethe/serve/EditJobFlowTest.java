@@ -95,6 +95,9 @@ class EditJobFlowTest {
             bad = TestServers.post(url + "/v1/jobs", outside.toString(), jobsKey);
             OpenAiApiTest.expectError(bad, 400, "invalid_job");
             assertThat(bad.body().path("error").path("message").asText()).contains("must name a file inside");
+            bad = TestServers.post(url + "/v1/jobs", job("kedit", 25, 1).toString(), jobsKey);
+            OpenAiApiTest.expectError(bad, 400, "invalid_job");
+            assertThat(bad.body().path("error").path("message").asText()).startsWith("kg_file must be a file name");
             ObjectNode unlearnBound = job("rome", 25, 1);
             ((ObjectNode) unlearnBound.get("gate")).put("max_forget_rouge_l", 0.1);
             OpenAiApiTest.expectError(TestServers.post(url + "/v1/jobs", unlearnBound.toString(), jobsKey), 400,
