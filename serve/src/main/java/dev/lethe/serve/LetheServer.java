@@ -11,6 +11,7 @@ import dev.lethe.serve.http.Exchange;
 import dev.lethe.serve.infer.BatchScheduler;
 import dev.lethe.serve.infer.ChatTemplate;
 import dev.lethe.serve.infer.OpenAiApi;
+import dev.lethe.serve.infer.SecondModels;
 import dev.lethe.serve.infer.ServeMetrics;
 import dev.lethe.serve.infer.ServedModel;
 import dev.lethe.serve.jobs.JobApi;
@@ -71,7 +72,8 @@ public final class LetheServer implements AutoCloseable {
             scheduler = new BatchScheduler(load(config.modelId(), 1, config.model()), config.maxBatch(),
                     config.queueCapacity(), metrics);
         }
-        this.openAi = new OpenAiApi(scheduler, json, config.requestTimeout().toNanos(), config.defaultMaxTokens());
+        this.openAi = new OpenAiApi(scheduler, json, config.requestTimeout().toNanos(), config.defaultMaxTokens(),
+                SecondModels.load(config.amateur(), config.alm(), scheduler.model().model()));
         this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
         this.pool = Executors.newFixedThreadPool(config.maxBatch() + config.queueCapacity() + 16, r -> {
             Thread t = new Thread(r, "lethe-http");

@@ -172,7 +172,7 @@ class OpenAiApiTest {
         expectError(TestServers.post(url, body("{'model':'demo','messages':[]}"), null), 400, "invalid_value");
         expectError(TestServers.post(url, body("{'model':'demo','messages':[{'role':'wizard','content':'x'}]}"), null),
                 400, "invalid_value");
-        expectError(TestServers.post(url, body("{'model':'demo','messages':[{'role':'user','content':'x'}],'n':2}"),
+        expectError(TestServers.post(url, body("{'model':'demo','messages':[{'role':'user','content':'x'}],'n':17}"),
                 null), 400, "invalid_value");
         expectError(TestServers.post(url, body("{'model':'demo','messages':[{'role':'user','content':'x'}],"
                 + "'temperature':'hot'}"), null), 400, "invalid_value");

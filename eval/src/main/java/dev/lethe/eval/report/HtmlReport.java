@@ -86,12 +86,15 @@ public final class HtmlReport {
         Files.writeString(out.resolve("report.html"), render(report, baseline, curves), StandardCharsets.UTF_8);
     }
 
-    /** The HTML page of a report. */
-    public static String render(JsonNode report, JsonNode baseline, Map<String, List<double[]>> lossCurves) {
+    /**
+     * The start of a self-contained page in this report's style, through {@code <body>}: {@code <title>} is
+     * {@code title}; classes: {@code sub} (grey subtitle), {@code cards}/{@code card} with {@code v} (value) and
+     * {@code b} (note), {@code td.n} (numbers), {@code up}/{@code down}. Other pages (the serve audit export) reuse it.
+     */
+    public static StringBuilder pageStart(String title) {
         StringBuilder h = new StringBuilder(1 << 16);
-        String bench = report.path("benchmark").asText("?");
-        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Lethe report: ")
-                .append(esc(bench)).append("</title>\n<style>\n")
+        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
+                .append(esc(title)).append("</title>\n<style>\n")
                 .append("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1320px;color:#222}\n")
                 .append("h1{margin-bottom:0}.sub{color:#666;margin-top:.3em}\n")
                 .append(".cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ccc;border-radius:8px;")
@@ -102,6 +105,23 @@ public final class HtmlReport {
                 .append("font-family:monospace}\n.charts{display:flex;flex-wrap:wrap;gap:12px}")
                 .append(".charts img{border:1px solid #eee}\n.up{color:#070}.down{color:#a00}\n")
                 .append("</style>\n</head>\n<body>\n");
+        return h;
+    }
+
+    /** A headline card: label, value and an optional grey note (null = none). */
+    public static void card(StringBuilder h, String label, String value, String note) {
+        h.append("<div class=\"card\"><div>").append(esc(label)).append("</div><div class=\"v\">").append(value)
+                .append("</div>");
+        if (note != null) {
+            h.append("<div class=\"b\">").append(note).append("</div>");
+        }
+        h.append("</div>\n");
+    }
+
+    /** The HTML page of a report. */
+    public static String render(JsonNode report, JsonNode baseline, Map<String, List<double[]>> lossCurves) {
+        String bench = report.path("benchmark").asText("?");
+        StringBuilder h = pageStart("Lethe report: " + bench);
         h.append("<h1>Lethe evaluation report: ").append(esc(bench.toUpperCase())).append("</h1>\n");
         JsonNode model = report.path("model");
         h.append("<p class=\"sub\">model <code>").append(esc(model.path("dir").asText("?")))
@@ -115,12 +135,9 @@ public final class HtmlReport {
             if (!head.has(e.getKey()) || head.get(e.getKey()).isNull()) {
                 continue;
             }
-            h.append("<div class=\"card\"><div>").append(esc(e.getValue())).append("</div><div class=\"v\">")
-                    .append(num(head.get(e.getKey()).asDouble())).append("</div>");
-            if (bhead != null && bhead.has(e.getKey()) && !bhead.get(e.getKey()).isNull()) {
-                h.append("<div class=\"b\">baseline ").append(num(bhead.get(e.getKey()).asDouble())).append("</div>");
-            }
-            h.append("</div>\n");
+            boolean based = bhead != null && bhead.has(e.getKey()) && !bhead.get(e.getKey()).isNull();
+            card(h, e.getValue(), num(head.get(e.getKey()).asDouble()),
+                    based ? "baseline " + num(bhead.get(e.getKey()).asDouble()) : null);
         }
         h.append("</div>\n");
 
@@ -298,7 +315,8 @@ public final class HtmlReport {
         return v;
     }
 
-    static String num(Double v) {
+    /** A number as the report prints it (4 decimals, or scientific outside [1e-3, 1e5); null as a dash). */
+    public static String num(Double v) {
         if (v == null) {
             return "&ndash;";
         }
@@ -309,7 +327,8 @@ public final class HtmlReport {
         return a >= 1e-3 && a < 1e5 ? String.format("%.4f", v) : String.format("%.3e", v);
     }
 
-    static String esc(String s) {
+    /** HTML-escapes text (null as empty). */
+    public static String esc(String s) {
         if (s == null) {
             return "";
         }

@@ -51,10 +51,19 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--require-key", description = "Require an API key for inference too.")
     boolean requireKey;
 
+    @Option(names = "--amateur", paramLabel = "DIR", description = "Also load this small model (same vocabulary) as"
+            + " the amateur of contrastive decoding, for requests with \"decoding\": \"cd\".")
+    Path amateur;
+
+    @Option(names = "--alm", paramLabel = "DIR", description = "Also load APD's ALM' (./lethe apd fit trains one), for"
+            + " requests with \"decoding\": \"apd\".")
+    Path alm;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig c = ServerConfig.of(model).withHost(host).withPort(port)
-                .withBatching(maxBatch, queue, Duration.ofSeconds(timeoutSeconds)).withInferenceNeedsKey(requireKey);
+                .withBatching(maxBatch, queue, Duration.ofSeconds(timeoutSeconds)).withInferenceNeedsKey(requireKey)
+                .withSecondModels(amateur, alm);
         if (modelId != null) {
             c = c.withModelId(modelId);
         }

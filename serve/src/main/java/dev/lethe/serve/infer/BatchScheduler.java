@@ -323,14 +323,14 @@ public final class BatchScheduler implements AutoCloseable {
             }
             double[][] scores = {c.logprobs() ? raw.clone() : raw};
             if (!chain.isEmpty()) {
-                DecodingStep ctx = new DecodingStep(generated(), new int[][] {Arrays.copyOf(tokens, used)}, null,
+                DecodingStep ctx = new DecodingStep(generated(), new int[][] {Arrays.copyOf(tokens, used)}, ownInput(),
                         new boolean[1], tokens.length);
                 for (LogitsProcessor p : chain) {
                     p.process(ctx, scores);
                 }
             }
             int tok = c.config().sample() ? Sampling.sample(scores[0], random) : Sampling.argmax(scores[0]);
-            double logprob = c.logprobs() ? logSoftmaxAt(raw, tok) : Double.NaN;
+            TokenLogprobs logprob = c.logprobs() ? TokenLogprobs.of(raw, tok, c.topLogprobs()) : null;
             tokens[used++] = tok;
             String whole = model.tokenizer().decode(Arrays.copyOf(tokens, used), true);
             text = whole.startsWith(promptText) ? whole.substring(promptText.length())
@@ -355,6 +355,20 @@ public final class BatchScheduler implements AutoCloseable {
             return finish == null || end(finish);
         }
 
+        /**
+         * This sequence's model input of the step as {@code Generator} feeds a batch of one (the prompt at step 0, then
+         * the last token at its position), for processors that run a second model on it (CD's amateur, APD's ALM').
+         */
+        private TokenBatch ownInput() {
+            if (generated() == 0) {
+                int n = c.promptLength();
+                int[] ones = new int[n];
+                Arrays.fill(ones, 1);
+                return new TokenBatch(c.prompt(), 1, n, ones, TokenBatch.positionsFromMask(ones, 1, n));
+            }
+            return new TokenBatch(new int[] {tokens[used - 1]}, 1, 1, new int[] {1}, new int[] {used - 1});
+        }
+
         private boolean end(Completion.Finish finish) {
             long now = System.nanoTime();
             if (generated() > 0) {
@@ -364,19 +378,6 @@ public final class BatchScheduler implements AutoCloseable {
             c.listener().finished(finish, text, c.promptLength(), generated());
             return false;
         }
-    }
-
-    /** log softmax(raw)[tok], computed in double with the max subtracted. */
-    static double logSoftmaxAt(double[] raw, int tok) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double x : raw) {
-            max = Math.max(max, x);
-        }
-        double sum = 0;
-        for (double x : raw) {
-            sum += Math.exp(x - max);
-        }
-        return raw[tok] - max - Math.log(sum);
     }
 
     /** Start of the earliest stop string in {@code text}, or -1. */

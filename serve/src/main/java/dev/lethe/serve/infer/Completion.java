@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One sequence submitted to the {@link BatchScheduler}: its prompt ids, how to decode it (a {@link GenerationConfig}
  * of the generation chain: max tokens, greedy or temperature/top-k/top-p with a seed, stop strings), whether to
- * compute log-probabilities, the deadline (System.nanoTime) after which it is ended with {@link Finish#TIMEOUT}, and
+ * compute log-probabilities (and how many top alternatives), the deadline (System.nanoTime) after which it is ended with {@link Finish#TIMEOUT}, and
  * the listener that receives its tokens. {@link #cancel()} (e.g. when the client disconnects) ends it at the next
  * decode step.
  */
@@ -27,9 +27,9 @@ public final class Completion {
     public interface Listener {
         /**
          * A new token: its id, the text it adds to the continuation (may be empty while a multi-byte character or a
-         * possible stop string is held back) and its log-probability under the model (NaN unless asked for).
+         * possible stop string is held back) and its log-probabilities under the model (null unless asked for).
          */
-        void token(int id, String textDelta, double logprob);
+        void token(int id, String textDelta, TokenLogprobs logprobs);
 
         /** The end; {@code text} is the whole continuation (cut before a stop string). */
         void finished(Finish finish, String text, int promptTokens, int completionTokens);
@@ -41,12 +41,15 @@ public final class Completion {
     private final int[] prompt;
     private final GenerationConfig config;
     private final boolean logprobs;
+    private final int topLogprobs;
     private final long deadlineNanos;
     private final Listener listener;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     final long submittedNanos = System.nanoTime();
 
-    public Completion(int[] prompt, GenerationConfig config, boolean logprobs, long deadlineNanos, Listener listener) {
+    /** {@code topLogprobs}: how many most likely alternatives each token's logprobs list (0 = none). */
+    public Completion(int[] prompt, GenerationConfig config, boolean logprobs, int topLogprobs, long deadlineNanos,
+            Listener listener) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty");
         }
@@ -56,6 +59,7 @@ public final class Completion {
         this.prompt = prompt.clone();
         this.config = config;
         this.logprobs = logprobs;
+        this.topLogprobs = topLogprobs;
         this.deadlineNanos = deadlineNanos;
         this.listener = listener;
     }
@@ -78,6 +82,10 @@ public final class Completion {
 
     boolean logprobs() {
         return logprobs;
+    }
+
+    int topLogprobs() {
+        return topLogprobs;
     }
 
     long deadlineNanos() {

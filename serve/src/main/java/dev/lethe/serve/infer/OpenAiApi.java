@@ -6,13 +6,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lethe.serve.http.ApiError;
 import dev.lethe.serve.http.Exchange;
+import dev.lethe.transformer.generate.Decoding;
 import dev.lethe.transformer.generate.GenerationConfig;
+import dev.lethe.transformer.generate.LogitsProcessor;
+import dev.lethe.transformer.model.CausalLM;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -20,26 +22,33 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The OpenAI-compatible inference endpoints: {@code POST /v1/chat/completions}, {@code POST /v1/completions} (both
- * with and without {@code stream}) and {@code GET /v1/models}. A request is validated field by field (an
- * {@link ApiError} names the field), its prompt rendered (chat template) and tokenized, and a {@link Completion} is
+ * with and without {@code stream}) and {@code GET /v1/models}. A request is validated against its JSON schema
+ * ({@link RequestSchema}; an {@link ApiError} names the field), then against the served model (name, context length,
+ * vocabulary, decoding options), its prompt rendered (chat template) and tokenized, and a {@link Completion} is
  * queued on the {@link BatchScheduler}; the handler thread then writes the tokens as they come, as SSE chunks or one
  * JSON body. A failed write of a chunk (the client went away) cancels the sequence. Decoding options: max_tokens
- * (or max_completion_tokens), temperature (0 = greedy), top_p, seed, stop, n = 1, logprobs, and the vLLM-style
- * extensions top_k and ignore_eos.
+ * (or max_completion_tokens), temperature (0 = greedy), top_p, seed, stop, n (up to 16 choices, choice i sampled with
+ * seed + i), logprobs and top_logprobs (of the raw logits), the vLLM-style extensions top_k and ignore_eos, and the
+ * decoding method of the generation chain ({@code decoding}: greedy, sample, cd, apd, with {@link Decoding}'s options
+ * alpha, amateur_temperature, cd_top_k, apd_top_p, apd_top_k, apd_temperature) over the server's {@link SecondModels}.
  */
 public final class OpenAiApi {
-    private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
+    private static final RequestSchema CHAT_SCHEMA = RequestSchema.load("/schema/chat-completions.json");
+    private static final RequestSchema COMPLETIONS_SCHEMA = RequestSchema.load("/schema/completions.json");
 
     private final BatchScheduler scheduler;
     private final ObjectMapper json;
     private final long timeoutNanos;
     private final int defaultMaxTokens;
+    private final SecondModels second;
 
-    public OpenAiApi(BatchScheduler scheduler, ObjectMapper json, long timeoutNanos, int defaultMaxTokens) {
+    public OpenAiApi(BatchScheduler scheduler, ObjectMapper json, long timeoutNanos, int defaultMaxTokens,
+            SecondModels second) {
         this.scheduler = scheduler;
         this.json = json;
         this.timeoutNanos = timeoutNanos;
         this.defaultMaxTokens = defaultMaxTokens;
+        this.second = second;
     }
 
     /** GET /v1/models. */
@@ -59,22 +68,13 @@ public final class OpenAiApi {
     /** POST /v1/chat/completions. */
     public void chat(Exchange ex) throws IOException {
         JsonNode req = ex.jsonBody();
+        CHAT_SCHEMA.check(req);
         ServedModel m = model(req);
-        JsonNode msgs = req.path("messages");
-        if (!msgs.isArray() || msgs.isEmpty()) {
-            throw ApiError.invalid("messages", "messages must be a non-empty array of {role, content}");
-        }
         List<Map<String, Object>> messages = new ArrayList<>();
-        for (int i = 0; i < msgs.size(); i++) {
-            JsonNode msg = msgs.get(i);
-            String role = msg.path("role").asText("");
-            if (!ROLES.contains(role)) {
-                throw ApiError.invalid("messages[" + i + "].role", "messages[" + i + "].role must be one of " + ROLES
-                        + ", got '" + role + "'");
-            }
+        for (JsonNode msg : req.get("messages")) {
             Map<String, Object> mm = new LinkedHashMap<>();
-            mm.put("role", role);
-            mm.put("content", content(msg.path("content"), i));
+            mm.put("role", msg.get("role").asText());
+            mm.put("content", content(msg.path("content")));
             messages.add(mm);
         }
         ChatTemplate.Prompt p;
@@ -90,6 +90,7 @@ public final class OpenAiApi {
     /** POST /v1/completions. */
     public void completions(Exchange ex) throws IOException {
         JsonNode req = ex.jsonBody();
+        COMPLETIONS_SCHEMA.check(req);
         ServedModel m = model(req);
         JsonNode prompt = req.path("prompt");
         if (prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
@@ -98,27 +99,22 @@ public final class OpenAiApi {
         int[] ids;
         if (prompt.isTextual()) {
             ids = m.tokenizer().encode(prompt.asText(), true);
-        } else if (prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isInt()) {
+        } else {
             ids = new int[prompt.size()];
             int vocab = m.model().config().vocabSize();
             for (int i = 0; i < ids.length; i++) {
-                ids[i] = prompt.get(i).asInt(-1);
-                if (!prompt.get(i).isInt() || ids[i] < 0 || ids[i] >= vocab) {
+                ids[i] = prompt.get(i).asInt();
+                if (ids[i] >= vocab) {
                     throw ApiError.invalid("prompt", "prompt[" + i + "] must be a token id in [0, " + vocab + ")");
                 }
             }
-        } else {
-            throw ApiError.invalid("prompt", "prompt must be a string, a list of one string or a list of token ids");
         }
         run(ex, req, m, ids, false);
     }
 
     private ServedModel model(JsonNode req) {
         ServedModel m = scheduler.model();
-        JsonNode model = req.path("model");
-        if (!model.isTextual()) {
-            throw ApiError.invalid("model", "model is required: a string, e.g. \"" + m.id() + "\" (GET /v1/models)");
-        }
+        JsonNode model = req.get("model");
         if (!model.asText().equals(m.id())) {
             throw new ApiError(404, "invalid_request_error", "model_not_found", "model",
                     "the model '" + model.asText() + "' does not exist; this server serves '" + m.id() + "'");
@@ -126,33 +122,18 @@ public final class OpenAiApi {
         return m;
     }
 
-    private static String content(JsonNode c, int i) {
-        if (c.isTextual()) {
-            return c.asText();
-        }
+    /** A message's content (the schema allows a string, text parts or null) as one string. */
+    private static String content(JsonNode c) {
         if (c.isArray()) {
             StringBuilder sb = new StringBuilder();
-            for (JsonNode part : c) {
-                if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
-                    throw ApiError.invalid("messages[" + i + "].content", "only text content parts"
-                            + " ({\"type\": \"text\", \"text\": ...}) are supported");
-                }
-                sb.append(part.path("text").asText());
-            }
+            c.forEach(part -> sb.append(part.get("text").asText()));
             return sb.toString();
         }
-        if (c.isNull() || c.isMissingNode()) {
-            return "";
-        }
-        throw ApiError.invalid("messages[" + i + "].content", "messages[" + i + "].content must be a string");
+        return c.isTextual() ? c.asText() : "";
     }
 
-    /** Decoding options of a request as the generation chain's config. */
+    /** Decoding options of a request as the generation chain's config (without request-scoped processors). */
     GenerationConfig decoding(JsonNode req, int promptTokens, int context) {
-        JsonNode n = req.path("n");
-        if (!n.isMissingNode() && !n.isNull() && (!n.isInt() || n.asInt() != 1)) {
-            throw ApiError.invalid("n", "only n = 1 is supported");
-        }
         int room = context - promptTokens;
         if (room < 1) {
             throw new ApiError(400, "invalid_request_error", "context_length_exceeded", "messages",
@@ -164,9 +145,6 @@ public final class OpenAiApi {
         if (mt.isMissingNode() || mt.isNull()) {
             maxTokens = Math.min(defaultMaxTokens, room);
         } else {
-            if (!mt.isIntegralNumber() || mt.asLong() < 1) {
-                throw ApiError.invalid("max_tokens", "max_tokens must be an integer >= 1, got " + mt);
-            }
             if (mt.asLong() > room) {
                 throw new ApiError(400, "invalid_request_error", "context_length_exceeded", "max_tokens",
                         "the prompt (" + promptTokens + " tokens) plus max_tokens (" + mt.asLong() + ") exceeds the"
@@ -174,20 +152,10 @@ public final class OpenAiApi {
             }
             maxTokens = mt.asInt();
         }
-        double temperature = number(req, "temperature", 1.0, 0, 2);
-        double topP = number(req, "top_p", 1.0, 0, 1);
-        if (topP == 0) {
-            throw ApiError.invalid("top_p", "top_p must be in (0, 1]");
-        }
-        int topK = (int) number(req, "top_k", 0, 0, Integer.MAX_VALUE);
-        long seed = 0;
-        JsonNode s = req.path("seed");
-        if (!s.isMissingNode() && !s.isNull()) {
-            if (!s.isIntegralNumber()) {
-                throw ApiError.invalid("seed", "seed must be an integer");
-            }
-            seed = s.asLong();
-        }
+        double temperature = req.path("temperature").asDouble(1.0);
+        double topP = req.path("top_p").asDouble(1.0);
+        int topK = req.path("top_k").asInt(0);
+        long seed = req.path("seed").asLong(0);
         GenerationConfig cfg = temperature == 0 ? GenerationConfig.greedy(maxTokens)
                 : GenerationConfig.sampling(maxTokens, temperature, topK, topP, seed);
         if (flag(req, "ignore_eos")) {
@@ -195,119 +163,125 @@ public final class OpenAiApi {
         }
         JsonNode stop = req.path("stop");
         if (stop.isTextual()) {
-            cfg = cfg.withStopStrings(nonEmpty(stop.asText()));
+            cfg = cfg.withStopStrings(stop.asText());
         } else if (stop.isArray()) {
-            if (stop.size() > 4) {
-                throw ApiError.invalid("stop", "stop holds at most 4 strings");
-            }
-            String[] stops = new String[stop.size()];
-            for (int i = 0; i < stops.length; i++) {
-                if (!stop.get(i).isTextual()) {
-                    throw ApiError.invalid("stop", "stop must be a string or a list of strings");
-                }
-                stops[i] = nonEmpty(stop.get(i).asText());
-            }
-            cfg = cfg.withStopStrings(stops);
-        } else if (!stop.isMissingNode() && !stop.isNull()) {
-            throw ApiError.invalid("stop", "stop must be a string or a list of strings");
+            List<String> stops = new ArrayList<>();
+            stop.forEach(x -> stops.add(x.asText()));
+            cfg = cfg.withStopStrings(stops.toArray(new String[0]));
         }
         return cfg;
     }
 
-    private static String nonEmpty(String s) {
-        if (s.isEmpty()) {
-            throw ApiError.invalid("stop", "a stop string must not be empty");
-        }
-        return s;
-    }
-
-    private static double number(JsonNode req, String field, double dflt, double min, double max) {
-        JsonNode v = req.path(field);
-        if (v.isMissingNode() || v.isNull()) {
-            return dflt;
-        }
-        if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
-            throw ApiError.invalid(field, field + " must be a number in [" + min + ", " + max + "], got " + v);
-        }
-        return v.asDouble();
-    }
-
+    /** A boolean field (the schema checked its type); false when absent or null. */
     private static boolean flag(JsonNode req, String field) {
-        JsonNode v = req.path(field);
-        if (v.isMissingNode() || v.isNull()) {
-            return false;
-        }
-        if (!v.isBoolean()) {
-            throw ApiError.invalid(field, field + " must be true or false");
-        }
-        return v.asBoolean();
+        return req.path(field).asBoolean(false);
     }
 
-    /** One event from the scheduler thread to the handler thread. */
-    private record Event(int token, String delta, double logprob, Completion.Finish finish, String text,
-                         int promptTokens, int completionTokens, RuntimeException error) {
+    /**
+     * The request's decoding method ({@code decoding}: greedy, sample, cd or apd, with {@link Decoding#fromOptions}'s
+     * options); greedy and sample must agree with the temperature (0 = greedy).
+     */
+    static Decoding method(JsonNode req, boolean sampled) {
+        Map<String, Object> options = new LinkedHashMap<>();
+        for (var it = req.fields(); it.hasNext(); ) {
+            var e = it.next();
+            String k = e.getKey();
+            if (Decoding.OPTION_NAMES.contains(k) || k.startsWith("cd_") || k.startsWith("apd_")) {
+                if (!e.getValue().isNull()) {
+                    options.put(k, e.getValue().asText());
+                }
+            }
+        }
+        Decoding d;
+        try {
+            d = Decoding.fromOptions(options);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalid("decoding", e.getMessage());
+        }
+        if (options.containsKey("decoding") && d.method() == Decoding.Method.GREEDY && sampled
+                || d.method() == Decoding.Method.SAMPLE && !sampled) {
+            throw ApiError.invalid("decoding", "decoding '" + options.get("decoding") + "' contradicts the temperature:"
+                    + " greedy needs temperature 0, sample a temperature > 0");
+        }
+        return d;
+    }
+
+    /** The request's n (choices; the schema bounds it to [1, 16]), 1 when absent. */
+    static int choices(JsonNode req) {
+        return req.path("n").asInt(1);
+    }
+
+    /** Choice {@code i}'s config: its own seed (the request's seed + i) and fresh processors of {@code method}. */
+    private static GenerationConfig forChoice(GenerationConfig c, int i, Decoding method, ServedModel m,
+            CausalLM secondModel) {
+        List<LogitsProcessor> processors = new ArrayList<>(c.processors());
+        processors.addAll(List.of(method.processors(m.model(), secondModel)));
+        return new GenerationConfig(c.maxNewTokens(), c.sample(), c.temperature(), c.topK(), c.topP(), c.seed() + i,
+                c.eosIds(), c.stopStrings(), c.padId(), processors, c.keepLogits());
+    }
+
+    /** One event from the scheduler thread to the handler thread, about choice {@code choice}. */
+    private record Event(int choice, int token, String delta, TokenLogprobs logprobs, Completion.Finish finish,
+                         String text, int completionTokens, RuntimeException error) {
     }
 
     private void run(Exchange ex, JsonNode req, ServedModel m, int[] ids, boolean chat) throws IOException {
         GenerationConfig cfg = decoding(req, ids.length, m.contextLength());
+        Decoding method = method(req, cfg.sample());
+        CausalLM secondModel = second.forDecoding(method);
+        int n = choices(req);
         boolean stream = flag(req, "stream");
-        boolean logprobs = chat ? flag(req, "logprobs") : req.path("logprobs").isInt() && req.path("logprobs").asInt()
-                >= 0;
-        if (req.path("top_logprobs").asInt(0) > 0) {
-            throw ApiError.invalid("top_logprobs", "top_logprobs is not supported; use logprobs for the chosen tokens");
-        }
+        int top = topLogprobs(req, chat);
+        boolean logprobs = chat ? flag(req, "logprobs") : req.path("logprobs").isInt();
         boolean usageInStream = req.path("stream_options").path("include_usage").asBoolean(false);
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        Completion.Listener listener = new Completion.Listener() {
-            @Override
-            public void token(int id, String delta, double lp) {
-                events.add(new Event(id, delta, lp, null, null, 0, 0, null));
-            }
-
-            @Override
-            public void finished(Completion.Finish finish, String text, int promptTokens, int completionTokens) {
-                events.add(new Event(-1, null, 0, finish, text, promptTokens, completionTokens, null));
-            }
-
-            @Override
-            public void failed(RuntimeException error) {
-                events.add(new Event(-1, null, 0, null, null, 0, 0, error));
-            }
-        };
         long deadline = System.nanoTime() + timeoutNanos;
-        Completion c = new Completion(ids, cfg, logprobs, deadline, listener);
+        List<Completion> submitted = new ArrayList<>();
         try {
-            scheduler.submit(c);
+            for (int i = 0; i < n; i++) {
+                Completion c = new Completion(ids, forChoice(cfg, i, method, m, secondModel), logprobs, top, deadline,
+                        listener(i, events));
+                scheduler.submit(c);
+                submitted.add(c);
+            }
         } catch (BatchScheduler.QueueFullException e) {
+            submitted.forEach(Completion::cancel);
             throw new ApiError(429, "rate_limit_error", "queue_full", null, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            submitted.forEach(Completion::cancel);
+            throw ApiError.invalid("decoding", e.getMessage());
         }
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
-        Response r = new Response(id, created, m.id(), chat, m);
+        Response r = new Response(id, created, m.id(), chat, m, n);
         try {
             if (stream) {
                 ex.startEvents();
                 if (chat) {
-                    ex.event(json.writeValueAsString(r.chunk(json.createObjectNode().put("role", "assistant")
-                            .put("content", ""), null, null)));
+                    for (int i = 0; i < n; i++) {
+                        ex.event(json.writeValueAsString(r.chunk(i, json.createObjectNode().put("role", "assistant")
+                                .put("content", ""), null, null)));
+                    }
                 }
             }
-            while (true) {
+            int completionTokens = 0;
+            for (int done = 0; done < n; ) {
                 Event e = events.poll(deadline - System.nanoTime() + 5_000_000_000L, TimeUnit.NANOSECONDS);
                 if (e == null) {
-                    c.cancel();
                     throw new ApiError(504, "timeout", "timeout", null, "the request timed out");
                 }
                 if (e.error() != null) {
                     throw new ApiError(500, "server_error", "generation_failed", null, "generation failed: "
                             + e.error().getMessage());
                 }
+                Response.Choice ch = r.choices.get(e.choice());
                 if (e.finish() == null) {
-                    r.add(e);
+                    ch.add(e);
                     if (stream && (!e.delta().isEmpty() || logprobs)) {
                         ex.event(json.writeValueAsString(chat
-                                ? r.chunk(json.createObjectNode().put("content", e.delta()), null, r.lastLogprobs())
-                                : r.textChunk(e.delta(), null, r.lastLogprobs())));
+                                ? r.chunk(e.choice(), json.createObjectNode().put("content", e.delta()), null,
+                                        ch.lastLogprobs())
+                                : r.textChunk(e.choice(), e.delta(), null, ch.lastLogprobs())));
                     }
                     continue;
                 }
@@ -319,38 +293,45 @@ public final class OpenAiApi {
                     throw new ApiError(503, "server_error", "cancelled", null, "the request was cancelled (the server"
                             + " is shutting down)");
                 }
-                String reason = e.finish() == Completion.Finish.LENGTH ? "length" : "stop";
-                ObjectNode usage = json.createObjectNode();
-                usage.put("prompt_tokens", e.promptTokens());
-                usage.put("completion_tokens", e.completionTokens());
-                usage.put("total_tokens", e.promptTokens() + e.completionTokens());
+                ch.text = e.text();
+                ch.reason = e.finish() == Completion.Finish.LENGTH ? "length" : "stop";
+                completionTokens += e.completionTokens();
+                done++;
                 if (stream) {
-                    String tail = r.tail(e.text());
+                    String tail = ch.tail(e.text());
                     ex.event(json.writeValueAsString(chat
-                            ? r.chunk(json.createObjectNode().put("content", tail), reason, null)
-                            : r.textChunk(tail, reason, null)));
-                    if (usageInStream) {
-                        ObjectNode u = r.chunk(null, null, null);
-                        u.putArray("choices");
-                        u.set("usage", usage);
-                        ex.event(json.writeValueAsString(u));
-                    }
-                    ex.event("[DONE]");
-                    ex.close();
-                } else {
-                    ex.send(200, r.whole(e.text(), reason, usage, logprobs));
+                            ? r.chunk(e.choice(), json.createObjectNode().put("content", tail), ch.reason, null)
+                            : r.textChunk(e.choice(), tail, ch.reason, null)));
                 }
-                return;
+            }
+            ObjectNode usage = json.createObjectNode();
+            usage.put("prompt_tokens", ids.length);
+            usage.put("completion_tokens", completionTokens);
+            usage.put("total_tokens", ids.length + completionTokens);
+            if (stream) {
+                if (usageInStream) {
+                    ObjectNode u = r.header("chat.completion.chunk");
+                    if (!chat) {
+                        u.put("object", "text_completion");
+                    }
+                    u.putArray("choices");
+                    u.set("usage", usage);
+                    ex.event(json.writeValueAsString(u));
+                }
+                ex.event("[DONE]");
+                ex.close();
+            } else {
+                ex.send(200, r.whole(usage, logprobs));
             }
         } catch (IOException e) {
-            c.cancel(); // the client went away: free its batch slot at the next step
+            submitted.forEach(Completion::cancel); // the client went away: free its batch slots at the next step
             throw e;
         } catch (InterruptedException e) {
-            c.cancel();
+            submitted.forEach(Completion::cancel);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (ApiError e) {
-            c.cancel();
+            submitted.forEach(Completion::cancel);
             if (ex.streaming()) {
                 ex.event(json.writeValueAsString(e.body(json)));
                 ex.close();
@@ -360,34 +341,123 @@ public final class OpenAiApi {
         }
     }
 
-    /** Builds the response objects of one request and remembers what was streamed. */
+    private static Completion.Listener listener(int choice, BlockingQueue<Event> events) {
+        return new Completion.Listener() {
+            @Override
+            public void token(int id, String delta, TokenLogprobs lp) {
+                events.add(new Event(choice, id, delta, lp, null, null, 0, null));
+            }
+
+            @Override
+            public void finished(Completion.Finish finish, String text, int promptTokens, int completionTokens) {
+                events.add(new Event(choice, -1, null, null, finish, text, completionTokens, null));
+            }
+
+            @Override
+            public void failed(RuntimeException error) {
+                events.add(new Event(choice, -1, null, null, null, null, 0, error));
+            }
+        };
+    }
+
+    /** How many alternatives each token's logprobs list: chat's top_logprobs (needs logprobs), completions' logprobs. */
+    private static int topLogprobs(JsonNode req, boolean chat) {
+        JsonNode t = req.path(chat ? "top_logprobs" : "logprobs");
+        if (t.asInt(0) == 0) {
+            return 0;
+        }
+        if (chat && !flag(req, "logprobs")) {
+            throw ApiError.invalid("top_logprobs", "top_logprobs needs \"logprobs\": true");
+        }
+        return t.asInt();
+    }
+
+    /** Builds the response objects of one request and remembers what was streamed, per choice. */
     private final class Response {
         final String id;
         final long created;
         final String model;
         final boolean chat;
         final ServedModel served;
-        final StringBuilder streamed = new StringBuilder();
-        final List<Integer> tokens = new ArrayList<>();
-        final List<Double> logprobs = new ArrayList<>();
+        final List<Choice> choices = new ArrayList<>();
 
-        Response(String id, long created, String model, boolean chat, ServedModel served) {
+        Response(String id, long created, String model, boolean chat, ServedModel served, int n) {
             this.id = id;
             this.created = created;
             this.model = model;
             this.chat = chat;
             this.served = served;
+            for (int i = 0; i < n; i++) {
+                choices.add(new Choice());
+            }
         }
 
-        void add(Event e) {
-            streamed.append(e.delta());
-            tokens.add(e.token());
-            logprobs.add(e.logprob());
+        /** One choice's tokens, logprobs and streamed text. */
+        final class Choice {
+            final StringBuilder streamed = new StringBuilder();
+            final List<Integer> tokens = new ArrayList<>();
+            final List<TokenLogprobs> logprobs = new ArrayList<>();
+            String text;
+            String reason;
+
+            void add(Event e) {
+                streamed.append(e.delta());
+                tokens.add(e.token());
+                logprobs.add(e.logprobs());
+            }
+
+            /** What the final text adds to what was streamed (text held back for a possible stop string). */
+            String tail(String whole) {
+                return whole.startsWith(streamed.toString()) ? whole.substring(streamed.length()) : "";
+            }
+
+            JsonNode lastLogprobs() {
+                if (logprobs.isEmpty() || logprobs.get(logprobs.size() - 1) == null) {
+                    return null;
+                }
+                return logprobsNode(tokens.size() - 1, tokens.size());
+            }
+
+            JsonNode logprobsNode(int from, int to) {
+                ObjectNode lp = json.createObjectNode();
+                if (chat) {
+                    ArrayNode content = lp.putArray("content");
+                    for (int i = from; i < to; i++) {
+                        ObjectNode t = content.addObject();
+                        t.put("token", tokenText(tokens.get(i)));
+                        t.put("logprob", logprobs.get(i).logprob());
+                        ArrayNode alts = t.putArray("top_logprobs");
+                        TokenLogprobs l = logprobs.get(i);
+                        for (int k = 0; k < l.topIds().length; k++) {
+                            alts.addObject().put("token", tokenText(l.topIds()[k])).put("logprob", l.topLogprobs()[k]);
+                        }
+                    }
+                } else {
+                    ArrayNode toks = lp.putArray("tokens");
+                    ArrayNode vals = lp.putArray("token_logprobs");
+                    boolean alternatives = from < to && logprobs.get(from).topIds().length > 0;
+                    ArrayNode tops = alternatives ? lp.putArray("top_logprobs") : null;
+                    if (!alternatives) {
+                        lp.putNull("top_logprobs");
+                    }
+                    for (int i = from; i < to; i++) {
+                        toks.add(tokenText(tokens.get(i)));
+                        TokenLogprobs l = logprobs.get(i);
+                        vals.add(l.logprob());
+                        if (alternatives) {
+                            ObjectNode alts = tops.addObject();
+                            for (int k = 0; k < l.topIds().length; k++) {
+                                alts.put(tokenText(l.topIds()[k]), l.topLogprobs()[k]);
+                            }
+                        }
+                    }
+                }
+                return lp;
+            }
         }
 
-        /** What the final text adds to what was streamed (text held back for a possible stop string). */
-        String tail(String text) {
-            return text.startsWith(streamed.toString()) ? text.substring(streamed.length()) : "";
+        String tokenText(int tok) {
+            return served.tokenizer().idToToken(tok).orElse("");
         }
 
         ObjectNode header(String object) {
@@ -400,72 +470,41 @@ public final class OpenAiApi {
             return o;
         }
 
-        ObjectNode chunk(ObjectNode delta, String finish, JsonNode lp) {
+        ObjectNode chunk(int index, ObjectNode delta, String finish, JsonNode lp) {
             ObjectNode o = header("chat.completion.chunk");
-            if (delta != null) {
-                ObjectNode ch = o.putArray("choices").addObject();
-                ch.put("index", 0);
-                ch.set("delta", delta);
-                ch.set("logprobs", lp);
-                ch.put("finish_reason", finish);
-            }
+            ObjectNode ch = o.putArray("choices").addObject();
+            ch.put("index", index);
+            ch.set("delta", delta);
+            ch.set("logprobs", lp);
+            ch.put("finish_reason", finish);
             return o;
         }
 
-        ObjectNode textChunk(String text, String finish, JsonNode lp) {
+        ObjectNode textChunk(int index, String text, String finish, JsonNode lp) {
             ObjectNode o = header("text_completion");
             ObjectNode ch = o.putArray("choices").addObject();
-            ch.put("index", 0);
+            ch.put("index", index);
             ch.put("text", text);
             ch.set("logprobs", lp);
             ch.put("finish_reason", finish);
             return o;
         }
 
-        JsonNode lastLogprobs() {
-            if (logprobs.isEmpty() || Double.isNaN(logprobs.get(logprobs.size() - 1))) {
-                return null;
-            }
-            return logprobsNode(tokens.size() - 1, tokens.size());
-        }
-
-        JsonNode logprobsNode(int from, int to) {
-            ObjectNode lp = json.createObjectNode();
-            if (chat) {
-                ArrayNode content = lp.putArray("content");
-                for (int i = from; i < to; i++) {
-                    ObjectNode t = content.addObject();
-                    t.put("token", tokenText(tokens.get(i)));
-                    t.put("logprob", logprobs.get(i));
-                    t.putArray("top_logprobs");
-                }
-            } else {
-                ArrayNode toks = lp.putArray("tokens");
-                ArrayNode vals = lp.putArray("token_logprobs");
-                for (int i = from; i < to; i++) {
-                    toks.add(tokenText(tokens.get(i)));
-                    vals.add(logprobs.get(i));
-                }
-                lp.putNull("top_logprobs");
-            }
-            return lp;
-        }
-
-        String tokenText(int tok) {
-            return served.tokenizer().idToToken(tok).orElse("");
-        }
-
-        ObjectNode whole(String text, String finish, ObjectNode usage, boolean withLogprobs) {
+        ObjectNode whole(ObjectNode usage, boolean withLogprobs) {
             ObjectNode o = header(chat ? "chat.completion" : "text_completion");
-            ObjectNode ch = o.putArray("choices").addObject();
-            ch.put("index", 0);
-            if (chat) {
-                ch.putObject("message").put("role", "assistant").put("content", text);
-            } else {
-                ch.put("text", text);
+            ArrayNode arr = o.putArray("choices");
+            for (int i = 0; i < choices.size(); i++) {
+                Choice c = choices.get(i);
+                ObjectNode ch = arr.addObject();
+                ch.put("index", i);
+                if (chat) {
+                    ch.putObject("message").put("role", "assistant").put("content", c.text);
+                } else {
+                    ch.put("text", c.text);
+                }
+                ch.set("logprobs", withLogprobs ? c.logprobsNode(0, c.tokens.size()) : null);
+                ch.put("finish_reason", c.reason);
             }
-            ch.set("logprobs", withLogprobs ? logprobsNode(0, tokens.size()) : null);
-            ch.put("finish_reason", finish);
             o.set("usage", usage);
             return o;
         }

@@ -1,16 +1,14 @@
 package dev.lethe.serve.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lethe.unlearn.data.QaRecord;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleConsumer;
 
 /**
- * A kind of model-changing job the {@link JobService} can run: unlearning ({@link UnlearnJobKind}), knowledge editing,
- * ... A kind validates a job's JSON spec when it is submitted and runs it: it reads the base model folder and writes
+ * A kind of model-changing job the {@link JobService} can run: unlearning ({@link UnlearnJobKind}), knowledge editing
+ * ({@link EditJobKind}), ... A kind validates a job's JSON spec when it is submitted and runs it: it reads the base model folder and writes
  * the changed model as a Hugging Face folder into {@code Context.out()}. Work it can resume after a crash belongs in
  * {@code Context.work()}, which survives restarts. Adding a kind is one class plus one line in
  * {@link JobKinds#standard}.
@@ -19,7 +17,7 @@ public interface JobKind {
     /** The {@code kind} field of specs this kind runs, e.g. "unlearn". */
     String name();
 
-    /** Checks a spec; throws IllegalArgumentException naming the wrong field and the fix. */
+    /** Checks a spec, its gate included; throws IllegalArgumentException naming the wrong field and the fix. */
     void validate(JsonNode spec);
 
     /** Runs a job to completion, reporting progress in [0, 1]; stops (throwing) once {@code cancelled} says so. */
@@ -41,8 +39,8 @@ public interface JobKind {
 
     /**
      * What a job did: details for the audit trail and the job's metrics (method, settings, sha256 of its data, ...),
-     * and the prompt/answer pairs the promotion gate scores (forget: should no longer be reproduced; retain: should).
+     * and the spec's promotion gate bound to the job's data (null when the spec has none).
      */
-    record Result(Map<String, Object> details, List<QaRecord> forget, List<QaRecord> retain, String template) {
+    record Result(Map<String, Object> details, Gate gate) {
     }
 }

@@ -15,9 +15,13 @@ public final class JobKinds {
         }
     }
 
-    /** The kinds Lethe ships (unlearning), reading data files from {@code data}. */
+    /**
+     * The kinds Lethe ships (unlearning, knowledge editing), reading data files from {@code data}; editing caches its
+     * second moments in {@code edit-stats} beside it.
+     */
     public static JobKinds standard(Path data) {
-        return new JobKinds(List.of(new UnlearnJobKind(data)));
+        return new JobKinds(List.of(new UnlearnJobKind(data), new EditJobKind(data,
+                data.resolveSibling("edit-stats"))));
     }
 
     /** The kind named {@code name}; an unknown name lists the known ones. */

@@ -80,7 +80,6 @@ public final class JobService implements AutoCloseable {
     public Job submit(JsonNode spec, String actor) {
         JobKind kind = kinds.get(spec.path("kind").asText("unlearn"));
         kind.validate(spec);
-        Gate.of(spec);
         String id = "job_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         int base = registry.served();
         String now = Instant.now().toString();
@@ -103,6 +102,7 @@ public final class JobService implements AutoCloseable {
         d.put("base_version", base);
         d.put("spec_sha256", AuditTrail.sha256(spec.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         d.put("recipe", spec.path("recipe").asText(null));
+        d.put("method", spec.path("method").asText(null));
         audit.append(actor, "job.submitted", id, d);
         synchronized (wake) {
             wake.notifyAll();
@@ -178,9 +178,9 @@ public final class JobService implements AutoCloseable {
                     p -> update(job.id(), null, p, null, null, null), () -> cancelled.get() || closed));
             ObjectNode metrics = JSON.valueToTree(r.details());
             ModelRegistry.Version v = registry.add(out, job.baseVersion(), job.id(), job.actor());
-            Gate gate = Gate.of(job.spec());
+            Gate gate = r.gate();
             Map<String, Object> gateResult = gate == null ? Map.of("passed", true, "checked", false)
-                    : gate.check(base, v.path(), r);
+                    : gate.check(base, v.path());
             metrics.set("gate", JSON.valueToTree(gateResult));
             boolean promote = Boolean.TRUE.equals(gateResult.get("passed"))
                     && job.spec().path("promote").asBoolean(true);

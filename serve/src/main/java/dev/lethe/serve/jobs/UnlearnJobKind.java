@@ -33,10 +33,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class UnlearnJobKind implements JobKind {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path data;
+    private final DataFolder data;
 
     public UnlearnJobKind(Path data) {
-        this.data = data.toAbsolutePath().normalize();
+        this.data = new DataFolder(data);
     }
 
     @Override
@@ -52,6 +52,7 @@ public final class UnlearnJobKind implements JobKind {
             throw new IllegalArgumentException("forget must hold at least one {question, answer} record");
         }
         records(spec, "retain");
+        UnlearnGate.of(spec);
     }
 
     @Override
@@ -65,7 +66,7 @@ public final class UnlearnJobKind implements JobKind {
         if (spec.path("idk").isArray()) {
             spec.get("idk").forEach(n -> idk.add(n.asText()));
         } else if (spec.path("idk_file").isTextual()) {
-            idk.addAll(UnlearnJob.readIdk(file(spec, "idk_file")));
+            idk.addAll(UnlearnJob.readIdk(data.file(spec, "idk_file")));
         }
         CausalLM model = CausalLM.load(ctx.baseModel(), DataType.FLOAT);
         int epochs = settings.integer("epochs");
@@ -107,7 +108,8 @@ public final class UnlearnJobKind implements JobKind {
             details.put("retain_sha256", dataHash(retain));
             details.put("steps", r.outcome().steps());
             details.put("last_metrics", r.outcome().lastMetrics());
-            return new Result(details, forget, retain, settings.string("template"));
+            UnlearnGate gate = UnlearnGate.of(spec);
+            return new Result(details, gate == null ? null : gate.bind(forget, retain, settings.string("template")));
         }
     }
 
@@ -129,15 +131,6 @@ public final class UnlearnJobKind implements JobKind {
         return n.asText();
     }
 
-    /** The file a spec field names, inside the data folder. */
-    private Path file(JsonNode spec, String field) {
-        Path p = data.resolve(spec.get(field).asText()).normalize();
-        if (!p.startsWith(data)) {
-            throw new IllegalArgumentException(field + " must name a file inside " + data + " (relative to it)");
-        }
-        return p;
-    }
-
     /** Records inline ({@code field}: [{question, answer}]) or from a JSONL file ({@code field_file}). */
     private List<QaRecord> records(JsonNode spec, String field) {
         List<QaRecord> out = new ArrayList<>();
@@ -154,7 +147,7 @@ public final class UnlearnJobKind implements JobKind {
             throw new IllegalArgumentException(field + " must be a list of {question, answer}");
         }
         if (spec.path(field + "_file").isTextual()) {
-            Path f = file(spec, field + "_file");
+            Path f = data.file(spec, field + "_file");
             try {
                 out.addAll(QaRecord.read(f));
             } catch (IOException e) {

@@ -137,7 +137,7 @@ public final class EditFiles {
     }
 
     /** A JSON array file, or JSON lines (blank lines skipped). */
-    static List<JsonNode> records(Path file) throws IOException {
+    public static List<JsonNode> records(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no such file");
         }
