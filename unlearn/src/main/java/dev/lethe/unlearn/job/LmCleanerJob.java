@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lethe.engine.BufferPool;
 import dev.lethe.engine.ParameterSet;
+import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.optim.Trainable;
 import dev.lethe.optim.influence.LmCleaner;
@@ -15,7 +16,7 @@ import dev.lethe.optim.train.StepRecord;
 import dev.lethe.optim.train.StepRecords;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
-import dev.lethe.unlearn.data.Example;
+import dev.lethe.unlearn.data.Batch;
 import dev.lethe.unlearn.data.QaRecord;
 import dev.lethe.unlearn.objective.LossContext;
 import dev.lethe.unlearn.objective.RetainNll;
@@ -104,6 +105,8 @@ public final class LmCleanerJob {
         LmCleaner cleaner = new LmCleaner(records, r -> oracle(model, trainable, source, r, nll, pool), "train", theta,
                 removal.settings());
         List<Long> steps = cleaner.stepsSeeing(forgetIds);
+        Batch forgetBatch = Batch.collate(UnlearnJob.encoder(tok, trained).encodeAll(forget), UnlearnJob.padId(tok));
+        double nllBefore = meanNll(model, forgetBatch);
         String before = sha256(theta);
         for (Tensor t : all) {
             t.requiresGrad(trainable.contains(t));
@@ -118,10 +121,19 @@ public final class LmCleanerJob {
         }
         Files.createDirectories(out);
         LoraTraining.save(model, out);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("loss/forget_nll_before", nllBefore);
+        summary.put("loss/forget_nll_after", meanNll(model, forgetBatch));
         List<Map<String, Object>> history = audit(out, dir, records, removal.settings(), forgetIds, train, done,
-                before, sha256(theta));
-        return new TrainingRun.Outcome(done.size(), history.isEmpty() ? Map.of() : history.get(history.size() - 1),
-                history);
+                before, sha256(theta), summary);
+        return new TrainingRun.Outcome(done.size(), summary, history);
+    }
+
+    /** Mean answer-token NLL of {@code b} (no gradients): the forget records' loss before and after removal. */
+    private static double meanNll(CausalLM model, Batch b) {
+        try (Tape tape = Tape.inference()) {
+            return new RetainNll("forget").loss(new LossContext(tape, model, null, Map.of("forget", b))).item();
+        }
     }
 
     private static Settings readManifest(Path dir) throws IOException {
@@ -209,8 +221,8 @@ public final class LmCleanerJob {
     }
 
     private static List<Map<String, Object>> audit(Path out, Path dir, StepRecords records, LmCleaner.Settings s,
-            long[] forgetIds, List<QaRecord> train, List<LmCleaner.Correction> done, String before, String after)
-            throws IOException {
+            long[] forgetIds, List<QaRecord> train, List<LmCleaner.Correction> done, String before, String after,
+            Map<String, Object> summary) throws IOException {
         TreeSet<Long> removed = new TreeSet<>();
         for (long id : forgetIds) {
             removed.add(id);
@@ -261,6 +273,7 @@ public final class LmCleanerJob {
         a.put("corrections", corrections);
         a.put("parameters_sha256_before", before);
         a.put("parameters_sha256_after", after);
+        summary.forEach((k, v) -> a.put(k.substring(k.indexOf('/') + 1), v));
         writeAtomically(out.resolve(AUDIT), JSON.writeValueAsBytes(a));
         return corrections;
     }

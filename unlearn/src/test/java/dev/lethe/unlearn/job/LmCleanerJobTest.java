@@ -140,6 +140,10 @@ class LmCleanerJobTest {
             double after = ObjectiveEvaluation.evaluate(new RetainNll("forget"), CausalLM.load(r.out()), null, b)
                     .loss();
             assertThat(after).as("forget NLL %s -> %s", before, after).isGreaterThan(before);
+            assertThat(audit.path("forget_nll_before").asDouble()).isCloseTo(before, org.assertj.core.data.Offset
+                    .offset(1e-5 * before));
+            assertThat(audit.path("forget_nll_after").asDouble()).isCloseTo(after, org.assertj.core.data.Offset
+                    .offset(1e-5 * after));
         }
     }
 
