@@ -4,7 +4,7 @@ import dev.lethe.engine.ParameterSet;
 
 /**
  * What one optimizer step of a recorded run did, as online unlearning by influence propagation needs it
- * ({@link dev.lethe.optim.influence.LmCleaner}): the 0-based step s (the update θ_s → θ_{s+1}), its data position
+ * (LMCleaner in the influence package): the 0-based step s (the update θ_s → θ_{s+1}), its data position
  * (epoch, first micro-batch index, micro-batches), the learning rate η_s, the ids of the training records in its
  * batch, and the parameter change u_s = θ_{s+1} − θ_s.
  */
