@@ -78,7 +78,7 @@ public final class LmCleaner {
     public List<Long> stepsSeeing(long[] ids) {
         TreeSet<Long> z = new TreeSet<>();
         for (long step : records.steps()) {
-            StepRecord r = records.read(step);
+            StepRecord r = records.header(step);
             for (long id : ids) {
                 if (r.saw(id)) {
                     z.add(step);

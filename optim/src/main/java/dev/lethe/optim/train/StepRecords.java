@@ -133,6 +133,15 @@ public final class StepRecords {
 
     /** Reads the record of {@code step}; a step not in the buffer is an error naming the steps it holds. */
     public StepRecord read(long step) {
+        return read(step, true);
+    }
+
+    /** The record of {@code step} without its update (an empty set): the metadata only, cheap to read. */
+    public StepRecord header(long step) {
+        return read(step, false);
+    }
+
+    private StepRecord read(long step, boolean withUpdate) {
         Path f = file(step);
         if (!Files.isRegularFile(f)) {
             List<Long> have = steps();
@@ -147,7 +156,7 @@ public final class StepRecords {
             }
             Map<String, INDArray> update = new LinkedHashMap<>();
             for (String n : c.names()) {
-                if (n.startsWith("update.")) {
+                if (withUpdate && n.startsWith("update.")) {
                     update.put(n.substring("update.".length()), c.readStored(n));
                 }
             }

@@ -230,7 +230,7 @@ public final class LmCleanerJob {
         TreeSet<Long> collateral = new TreeSet<>();
         List<Map<String, Object>> corrections = new ArrayList<>();
         for (LmCleaner.Correction c : done) {
-            StepRecord r = records.read(c.step());
+            StepRecord r = records.header(c.step());
             for (long id : r.ids()) {
                 if (!removed.contains(id)) {
                     collateral.add(id);
