@@ -29,8 +29,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code lethe check-objective --model DIR --objective NAME --batch BATCH.safetensors [--reference-model DIR]
  * [--set k=v]... --out DUMP.safetensors}: the parity tool for every objective. Reads the batches present in the file
- * ({@code forget.}, {@code retain.}, {@code chosen.}, {@code rejected.} with {@code input_ids}, {@code attention_mask}
- * and {@code labels}: -100 = not scored, Hugging Face shift convention), builds the objective with
+ * ({@code forget.}, {@code retain.}, {@code chosen.}, {@code rejected.}, {@code alternate.} with
+ * {@code input_ids}, {@code attention_mask} and {@code labels}: -100 = not scored, Hugging Face shift convention), builds the objective with
  * {@link ObjectiveRegistry} (its weights and parameters from {@code --set}), evaluates it with
  * {@link ObjectiveEvaluation} and writes {@code loss} and {@code grad.<param>} for every trainable parameter (float64).
  * The frozen reference is {@code --reference-model} if given, else a copy of the model.
@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
 @Command(name = "check-objective", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Evaluate one unlearning objective and its gradients on given token batches.")
 public final class CheckObjectiveCommand implements Callable<Integer> {
-    static final List<String> BATCHES = List.of("forget", "retain", "chosen", "rejected");
+    static final List<String> BATCHES = List.of("forget", "retain", "chosen", "rejected", "alternate");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -47,11 +47,13 @@ public final class CheckObjectiveCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--objective", required = true, paramLabel = "NAME", description = "One of: ga, nll, graddiff,"
-            + " kl, npo, npo_retain, simnpo, dpo, idknll, wga, satimp, undial, ceu, logit_margin, rmu.")
+            + " kl, npo, npo_retain, simnpo, dpo, idknll, wga, satimp, undial, ceu, logit_margin, rmu, altpo,"
+            + " distillation, mean_logit_margin, lunar.")
     String objective;
 
     @Option(names = "--batch", required = true, paramLabel = "FILE", description = "safetensors with <set>.input_ids,"
-            + " <set>.attention_mask, <set>.labels for set in forget, retain, chosen, rejected (those present).")
+            + " <set>.attention_mask, <set>.labels for set in forget, retain, chosen, rejected, alternate (those"
+            + " present).")
     Path batchFile;
 
     @Option(names = "--reference-model", paramLabel = "DIR", description = "Frozen reference model (default: a copy"
@@ -59,7 +61,8 @@ public final class CheckObjectiveCommand implements Callable<Integer> {
     Path referenceModel;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Objective parameter, e.g. beta=0.1, gamma=1,"
-            + " alpha=1; rmu_u_from=TENSOR takes RMU's direction from the batch file.")
+            + " alpha=1; rmu_u_from=TENSOR (RMU's u) and lunar_r_from=TENSOR (LUNAR's r) take a direction from the"
+            + " batch file.")
     List<String> sets = new ArrayList<>();
 
     @Option(names = "--float64", description = "Load the models in float64 instead of float32.")
@@ -188,7 +191,7 @@ public final class CheckObjectiveCommand implements Callable<Integer> {
 
     private static double[] vector(CheckpointReader r, String name) {
         if (!r.contains(name)) {
-            throw new IllegalArgumentException("rmu_u_from=" + name + ": the batch file has no tensor of that name");
+            throw new IllegalArgumentException("the batch file has no tensor named '" + name + "'");
         }
         try {
             INDArray a = r.readFloat64(name);

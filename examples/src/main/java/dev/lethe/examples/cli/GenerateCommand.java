@@ -8,6 +8,8 @@ import dev.lethe.transformer.generate.Decoding;
 import dev.lethe.transformer.generate.Generation;
 import dev.lethe.transformer.generate.GenerationConfig;
 import dev.lethe.transformer.generate.Generator;
+import dev.lethe.transformer.generate.GuidanceHead;
+import dev.lethe.transformer.generate.GuidanceHeadFiles;
 import dev.lethe.transformer.llama2c.Llama2cCheckpoint;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
@@ -40,7 +42,8 @@ import picocli.CommandLine.Option;
  * given; sampling without {@code --seed} draws a seed and reports it in the JSON. {@code --decoding cd} contrasts the
  * model with {@code --amateur} ({@link ContrastiveDecoding}; argmax unless a sampling option is given), {@code
  * --decoding apd} with ALM' from {@code --alm} ({@link AsymptoticProbabilityDecoding}; sampled, as in the paper,
- * unless {@code --greedy}).
+ * unless {@code --greedy}); {@code --guidance-head DIR} decodes with T3's temper-then-tilt ({@link
+ * dev.lethe.transformer.generate.TemperThenTilt}) and the head {@code lethe t3 train} saved in DIR.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate a continuation of a prompt with a model (greedy or sampled).")
@@ -114,6 +117,18 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--alm", paramLabel = "DIR", description = "ALM' of --decoding apd (./lethe apd fit trains one).")
     Path alm;
 
+    @Option(names = "--guidance-head", paramLabel = "DIR", description = "T3 temper-then-tilt with this guidance head"
+            + " (./lethe t3 train writes one); greedy unless a sampling option is given.")
+    Path guidanceHead;
+
+    @Option(names = "--base-temperature", paramLabel = "T", description = "T3's base temperature T_b (default: the"
+            + " head's saved value).")
+    Double baseTemperature;
+
+    @Option(names = "--guidance-scale", paramLabel = "S", description = "T3's guidance scale s (default: the head's"
+            + " saved value).")
+    Double guidanceScale;
+
     @Override
     public Integer call() throws IOException {
         boolean samplingOption = temperature != null || topK != null || topP != null || seed != null;
@@ -161,6 +176,12 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             cfg = cfg.withProcessors(d.processors(lm, second == null ? null : CausalLM.load(second)));
         }
+        if (guidanceHead != null) {
+            cfg = withGuidanceHead(cfg, lm, method);
+        } else if (baseTemperature != null || guidanceScale != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--base-temperature and --guidance-scale go"
+                    + " with --guidance-head");
+        }
         try (Tokenizer tok = openTokenizer(bin)) {
             if (tok == null && (prompt.text != null || !stops.isEmpty())) {
                 throw new IllegalArgumentException("no tokenizer found for " + model + "; --prompt and --stop need one:"
@@ -185,6 +206,29 @@ public final class GenerateCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /** Appends T3's processor (the head from --guidance-head, its saved T_b and s unless overridden) to the chain. */
+    private GenerationConfig withGuidanceHead(GenerationConfig cfg, CausalLM lm, Decoding.Method method)
+            throws IOException {
+        if (method == Decoding.Method.CD || method == Decoding.Method.APD) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--guidance-head (T3) cannot be combined with"
+                    + " --decoding cd or apd");
+        }
+        GuidanceHeadFiles.Saved saved = GuidanceHeadFiles.load(guidanceHead);
+        GuidanceHead head = saved.head();
+        if (head.dim() != lm.config().hiddenSize() || head.vocab() != lm.config().vocabSize()) {
+            throw new IllegalArgumentException(guidanceHead + ": the head reads hidden size " + head.dim() + " and"
+                    + " scores " + head.vocab() + " tokens, but " + model + " has hidden size "
+                    + lm.config().hiddenSize() + " and " + lm.config().vocabSize() + " tokens; train the head on this"
+                    + " model (./lethe t3 train)");
+        }
+        GuidanceHeadFiles.Saved used = new GuidanceHeadFiles.Saved(head,
+                baseTemperature != null ? baseTemperature : saved.baseTemperature(),
+                guidanceScale != null ? guidanceScale : saved.guidanceScale());
+        List<dev.lethe.transformer.generate.LogitsProcessor> chain = new ArrayList<>(cfg.processors());
+        chain.add(used.processor(lm));
+        return cfg.withProcessors(chain.toArray(new dev.lethe.transformer.generate.LogitsProcessor[0]));
     }
 
     /** Why the model folder gave no tokenizer, when it did not. */

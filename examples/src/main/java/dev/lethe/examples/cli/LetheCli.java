@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
             CheckCommand.class,
             GenerateCommand.class,
             ApdCommand.class,
+            T3Command.class,
             EvalCommand.class,
             ScoreCommand.class,
             TofuAggregateCommand.class,

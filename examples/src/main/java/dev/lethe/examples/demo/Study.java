@@ -57,11 +57,19 @@ public final class Study {
             for (String name : recipes) {
                 Recipe recipe = Recipes.get(name);
                 log.printf("== %s (%s)%n", name, recipe.paper());
+                if (recipe.defaults().containsKey("step_records")
+                        && !Files.isDirectory(targetDir.resolve("step_records"))) {
+                    log.printf("   skipped: %s removes recorded fine-tuning steps, and %s was fine-tuned without"
+                            + " record_steps%n", name, targetDir);
+                    continue;
+                }
                 long t0 = System.nanoTime();
                 CausalLM model = CausalLM.load(targetDir);
                 // LUNAR's reference prompts: the never-seen holdout authors' questions, which the target cannot answer
                 List<String> needs = recipe.defaults().containsKey("reference_prompts")
-                        ? List.of("reference_prompts=" + data.holdout()) : List.of();
+                        ? List.of("reference_prompts=" + data.holdout())
+                        : recipe.defaults().containsKey("step_records")
+                        ? List.of("step_records=" + targetDir.resolve("step_records")) : List.of();
                 Settings s = recipe.settings().with(Demo.UNLEARN_SETTINGS).with(needs).with(o.sets());
                 Path dir = o.out().resolve("runs").resolve(name);
                 Demo.deleteRecursively(dir);

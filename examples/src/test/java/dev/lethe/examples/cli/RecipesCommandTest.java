@@ -25,7 +25,7 @@ class RecipesCommandTest {
         CliRun r = CliRun.of("recipes", "--json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode arr = new ObjectMapper().readTree(r.out());
-        assertThat(arr.size()).isEqualTo(Recipes.all().size()).isEqualTo(25);
+        assertThat(arr.size()).isEqualTo(Recipes.all().size()).isEqualTo(26);
         JsonNode npo = null;
         for (JsonNode n : arr) {
             if (n.get("name").asText().equals("npo")) {

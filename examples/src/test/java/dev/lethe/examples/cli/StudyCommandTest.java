@@ -50,7 +50,7 @@ class StudyCommandTest {
         assertThat(plain.lumeCommand()).isEqualTo("./lethe study --benchmark lume");
         assertThat(plain.recipeNames()).as("every registered recipe, in registry order").containsExactlyElementsOf(
                 dev.lethe.unlearn.recipe.Recipes.all().stream().map(dev.lethe.unlearn.recipe.Recipe::name).toList())
-                .hasSize(25).contains("ga", "npo", "pdu", "gru", "sibl");
+                .hasSize(26).contains("ga", "npo", "pdu", "gru", "sibl", "lmcleaner");
 
         StudyCommand c = parse("--benchmark", "lume", "--recipes", "ga,npo", "--set", "lr=1e-4", "--set", "epochs=2",
                 "--relearn-steps", "5", "--relearn-lr", "2e-3", "--out", "/tmp/x");

@@ -6,12 +6,12 @@ import dev.lethe.engine.ParameterSet;
  * Finite-difference Hessian-vector products from an oracle's gradients: H x ≈ ‖x‖·(∇L(θ + h x̂) − ∇L(θ))/h with
  * x̂ = x/‖x‖, which is exact for quadratic objectives and needs one extra gradient evaluation.
  */
-final class Hvp {
+public final class Hvp {
     private Hvp() {
     }
 
     /** H x, given the gradient g = ∇L(θ) already evaluated at θ. */
-    static ParameterSet along(GradientOracle oracle, String objective, ParameterSet g, ParameterSet x, double h) {
+    public static ParameterSet along(GradientOracle oracle, String objective, ParameterSet g, ParameterSet x, double h) {
         double xn = x.norm();
         if (xn == 0) {
             return x.zerosLike();

@@ -11,4 +11,13 @@ public interface BatchSource<B extends MicroBatch> {
 
     /** The micro-batch at {@code index} (0-based) of {@code epoch} (0-based). */
     B batch(long epoch, long index);
+
+    /**
+     * The ids of the training records in micro-batch {@code index} of {@code epoch} (positions in the training set),
+     * which {@link StepRecords} store per step so that an online unlearning method can find the steps that saw a
+     * record; empty when the source has no notion of records.
+     */
+    default long[] recordIds(long epoch, long index) {
+        return new long[0];
+    }
 }

@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * scheduled learning rate and steps. It writes one JSON line of metrics per step (every loss, gradient norms, the dual
  * variable, lr, tokens/s), shows a progress bar, and writes atomic safetensors checkpoints holding the parameters, the
  * optimizer and rule state, the random generator and the data position; {@link #resume} continues a run so that it
- * ends bit-identical to an uninterrupted one. Build one with {@link #builder}.
+ * ends bit-identical to an uninterrupted one. With {@link Builder#recordSteps} each step's parameter change, lr and
+ * record ids also go to a {@link StepRecords} ring buffer. Build one with {@link #builder}.
  */
 public final class Trainer<B extends MicroBatch> {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -65,6 +66,7 @@ public final class Trainer<B extends MicroBatch> {
     private final Consumer<Map<String, Object>> listener;
     private final Rng rng;
     private final long seed;
+    private final StepRecords records;
     private long step;
     private long lastCheckpointStep = -1;
 
@@ -91,6 +93,7 @@ public final class Trainer<B extends MicroBatch> {
         this.listener = b.listener;
         this.seed = b.seed;
         this.rng = new Rng(b.seed);
+        this.records = b.records;
     }
 
     public static <B extends MicroBatch> Builder<B> builder(ParameterSet trainable, UpdateRule rule, Optimizer optimizer,
@@ -163,9 +166,13 @@ public final class Trainer<B extends MicroBatch> {
         optimizer.setLearningRate(lr);
         long first = (step % stepsPerEpoch) * accumulation;
         List<GradientOracle> micro = new ArrayList<>(accumulation);
+        List<long[]> ids = new ArrayList<>();
         long tokens = 0;
         for (int j = 0; j < accumulation; j++) {
             B batch = source.batch(epoch, first + j);
+            if (records != null) {
+                ids.add(source.recordIds(epoch, first + j));
+            }
             tokens += batch.tokens();
             micro.add(factory.oracle(batch, ctx));
         }
@@ -180,8 +187,13 @@ public final class Trainer<B extends MicroBatch> {
         if (!Double.isFinite(norm)) {
             throw nonFinite("direction_norm", norm);
         }
+        ParameterSet before = records == null ? null : params.copy();
         optimizer.step(params, d.direction());
         rule.afterStep(params, ctx);
+        if (records != null) { // u_s = θ_{s+1} − θ_s
+            records.add(new StepRecord(step, epoch, first, accumulation, lr,
+                    ids.stream().flatMapToLong(java.util.Arrays::stream).toArray(), params.copy().axpy(-1.0, before)));
+        }
         step++;
         if (step % stepsPerEpoch == 0) {
             rule.endEpoch(epoch);
@@ -301,6 +313,9 @@ public final class Trainer<B extends MicroBatch> {
         rng.setState(Long.parseLong(meta.get("rng_state")));
         step = Long.parseLong(meta.get("step"));
         lastCheckpointStep = step;
+        if (records != null) {
+            records.dropFrom(step);
+        }
     }
 
     private static Map<String, INDArray> section(Map<String, INDArray> all, String prefix) {
@@ -332,6 +347,7 @@ public final class Trainer<B extends MicroBatch> {
         private boolean progressBar = true;
         private Consumer<Map<String, Object>> listener;
         private long seed;
+        private StepRecords records;
 
         private Builder(ParameterSet params, UpdateRule rule, Optimizer optimizer, BatchSource<B> source,
                 OracleFactory<B> factory) {
@@ -402,6 +418,12 @@ public final class Trainer<B extends MicroBatch> {
         /** Seed of the run's random generator (noise of randomized smoothing, dropout seeds via the step context). */
         public Builder<B> seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /** Records every step (its update, lr and record ids) into this ring buffer (LMCleaner's step records). */
+        public Builder<B> recordSteps(StepRecords buffer) {
+            this.records = buffer;
             return this;
         }
 

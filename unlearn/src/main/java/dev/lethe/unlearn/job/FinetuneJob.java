@@ -32,9 +32,14 @@ public final class FinetuneJob {
     private FinetuneJob() {
     }
 
-    /** Fine-tuning defaults: the shared training settings with lr 1e-5, 5 epochs, no weight decay. */
+    /**
+     * Fine-tuning defaults: the shared training settings with lr 1e-5, 5 epochs, no weight decay, and
+     * {@code record_steps} (0; K > 0 keeps LMCleaner's step records of the last K steps in {@code OUT/step_records}).
+     */
     public static Settings defaults() {
-        Settings s = new Settings(Recipes.COMMON);
+        Map<String, String> all = new java.util.LinkedHashMap<>(Recipes.COMMON);
+        all.put(TrainingRun.RECORD_STEPS, "0");
+        Settings s = new Settings(all);
         return s.with(List.of("lr=1e-5", "epochs=5", "weight_decay=0", "warmup_epochs=0"));
     }
 
@@ -47,6 +52,13 @@ public final class FinetuneJob {
         List<Example> train = enc.encodeAll(in.records());
         Objective nll = new RetainNll("train");
         try (RunFolderLock lock = RunFolderLock.acquire(in.out(), "FinetuneJob")) {
+            if (s.asMap().containsKey(TrainingRun.RECORD_STEPS) && s.integer(TrainingRun.RECORD_STEPS) != 0) {
+                if (in.model().adapter() != null) {
+                    throw new IllegalArgumentException("record_steps records full-parameter fine-tuning; set"
+                            + " lora_rank=0");
+                }
+                LmCleanerJob.writeManifest(in.out().resolve(TrainingRun.STEP_RECORDS_DIR), in.records(), s);
+            }
             TrainingRun.Outcome outcome = TrainingRun.run(new TrainingRun.Spec(in.model(), null, Map.of("train", nll),
                     new WeightedSum(Map.of("train", 1.0)), "train", Map.of("train", train),
                     UnlearnJob.padId(in.tokenizer()), in.out(), in.progressBar(), in.listener()), s);

@@ -6,7 +6,11 @@ import dev.lethe.optim.AdamW;
 import dev.lethe.transformer.generate.GuidanceHead;
 import dev.lethe.transformer.generate.TemperThenTilt;
 import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.tokenizer.Tokenizer;
+import dev.lethe.unlearn.data.Encoder;
 import dev.lethe.unlearn.data.Example;
+import dev.lethe.unlearn.data.QaRecord;
+import dev.lethe.unlearn.recipe.Settings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +35,38 @@ public final class GuidanceHeadTraining {
     }
 
     private GuidanceHeadTraining() {
+    }
+
+    /**
+     * Settings of {@link #train(CausalLM, Tokenizer, List, List, Settings)}: prompt template and length as for
+     * unlearning, head width 100, lr 5e-2 and weight decay 0 (open-unlearning's T3.yaml), 100 full-batch AdamW steps
+     * (our choice; T3.yaml runs one epoch of batch-1 steps), seed 0, and the decoding defaults saved with the head,
+     * base_temperature T_b = 1 and guidance_scale s = 1.
+     */
+    public static Settings defaults() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("template", "plain");
+        m.put("max_length", "256");
+        m.put("hidden", "100");
+        m.put("steps", "100");
+        m.put("lr", "5e-2");
+        m.put("weight_decay", "0");
+        m.put("seed", "0");
+        m.put("base_temperature", "1");
+        m.put("guidance_scale", "1");
+        return new Settings(m);
+    }
+
+    /** Encodes forget and retain records with the settings' template and trains a head on {@code model}. */
+    public static GuidanceHead train(CausalLM model, Tokenizer tok, List<QaRecord> forget, List<QaRecord> retain,
+            Settings s) {
+        if (forget.isEmpty() || retain.isEmpty()) {
+            throw new IllegalArgumentException("T3 trains its head on forget and retain records; both sets must be"
+                    + " non-empty (got " + forget.size() + " and " + retain.size() + ")");
+        }
+        Encoder enc = UnlearnJob.encoder(tok, s);
+        return train(model, enc.encodeAll(forget), enc.encodeAll(retain), s.integer("hidden"), s.integer("steps"),
+                s.number("lr"), s.number("weight_decay"), s.integer("seed"));
     }
 
     public static Features features(CausalLM model, List<Example> forget, List<Example> retain) {

@@ -76,6 +76,19 @@ public final class PairedBatchSource implements BatchSource<StepBatches> {
         return idx;
     }
 
+    /** The positions in the primary set of the records in micro-batch {@code index} of {@code epoch}. */
+    @Override
+    public long[] recordIds(long epoch, long index) {
+        int[] ord = order(primary, epoch);
+        long start = index * batchSize;
+        int count = (int) Math.min(batchSize, sets.get(primary).size() - start);
+        long[] ids = new long[count];
+        for (int k = 0; k < count; k++) {
+            ids[k] = ord[(int) (start + k)];
+        }
+        return ids;
+    }
+
     @Override
     public StepBatches batch(long epoch, long index) {
         Map<String, Batch> out = new LinkedHashMap<>();

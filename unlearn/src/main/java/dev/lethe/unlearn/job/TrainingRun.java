@@ -9,6 +9,7 @@ import dev.lethe.optim.Trainable;
 import dev.lethe.optim.rule.StepContext;
 import dev.lethe.optim.rule.TapeOracle;
 import dev.lethe.optim.rule.UpdateRule;
+import dev.lethe.optim.train.StepRecords;
 import dev.lethe.optim.train.Trainer;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.data.Example;
@@ -52,6 +53,10 @@ public final class TrainingRun {
     public record Outcome(long steps, Map<String, Object> lastMetrics, List<Map<String, Object>> history) {
     }
 
+    /** The setting that turns on step records, and the folder of the run they go to. */
+    static final String RECORD_STEPS = "record_steps";
+    static final String STEP_RECORDS_DIR = "step_records";
+
     private TrainingRun() {
     }
 
@@ -93,6 +98,17 @@ public final class TrainingRun {
         return new TapeOracle(trainable, losses, pool);
     }
 
+    /**
+     * LMCleaner's step records when the settings ask for them ({@code record_steps} = K > 0, a fine-tuning setting):
+     * the last K steps' updates, lr and record ids in {@code workDir/step_records}; null otherwise.
+     */
+    static StepRecords stepRecords(Path workDir, Settings s) {
+        if (!s.asMap().containsKey(RECORD_STEPS) || s.integer(RECORD_STEPS) == 0) {
+            return null;
+        }
+        return StepRecords.create(workDir.resolve(STEP_RECORDS_DIR), s.integer(RECORD_STEPS));
+    }
+
     private static Outcome train(Spec spec, Settings s, List<Tensor> trainable) throws IOException {
         PairedBatchSource source = new PairedBatchSource(spec.primarySet(), spec.sets(), spec.alignedSets(),
                 s.integer("batch_size"),
@@ -119,6 +135,7 @@ public final class TrainingRun {
         ParameterSet params = ParameterSet.values(trainable);
         Files.createDirectories(spec.workDir());
         List<Map<String, Object>> history = new ArrayList<>();
+        StepRecords records = stepRecords(spec.workDir(), s);
         Trainer<StepBatches> trainer = Trainer.builder(params, spec.rule(),
                         new AdamW(s.number("lr"), 0.9, 0.999, 1e-8, s.number("weight_decay")), source,
                         (StepBatches batch, StepContext ctx) -> oracle(spec, objectives, batch, trainable, pool,
@@ -132,6 +149,7 @@ public final class TrainingRun {
                 .checkpoint(spec.workDir().resolve("checkpoint.safetensors"), Math.max(1, stepsPerEpoch))
                 .progressBar(spec.progressBar())
                 .seed(s.integer("seed"))
+                .recordSteps(records)
                 .listener(line -> {
                     history.add(line);
                     if (spec.listener() != null) {
@@ -142,6 +160,8 @@ public final class TrainingRun {
         Path ckpt = spec.workDir().resolve("checkpoint.safetensors");
         if (Files.isRegularFile(ckpt)) {
             trainer.resume(ckpt);
+        } else if (records != null) {
+            records.dropFrom(0); // a fresh run: records of an earlier run in this folder are stale
         }
         try {
             trainer.run();

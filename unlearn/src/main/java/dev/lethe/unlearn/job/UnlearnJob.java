@@ -61,6 +61,9 @@ public final class UnlearnJob {
         if (!plan.trainable().equals(s.string("trainable"))) {
             resolved = s.with(Map.of("trainable", plan.trainable()));
         }
+        if (plan.removal() != null) {
+            return removeInfluence(in, plan, resolved);
+        }
         resolved = LoraTraining.attach(model, resolved);
         Encoder enc = encoder(in.tokenizer(), resolved);
         int pad = padId(in.tokenizer());
@@ -125,6 +128,20 @@ public final class UnlearnJob {
             LoraTraining.save(model, in.out());
             Files.deleteIfExists(in.out().resolve("checkpoint.safetensors"));
             return new Result(in.out(), outcome, fraction, resolved);
+        }
+    }
+
+    /** LMCleaner: no training; the forget records' fine-tuning batches are removed using the step records. */
+    private static Result removeInfluence(Inputs in, Plan plan, Settings s) throws IOException {
+        if (s.integer("lora_rank") != 0 || !s.string("su").equals("none")) {
+            throw new IllegalArgumentException("recipe " + in.recipe().name() + " edits the fine-tuned weights"
+                    + " directly: set lora_rank=0 and su=none");
+        }
+        try (RunFolderLock lock = RunFolderLock.acquire(in.out(), "UnlearnJob " + in.recipe().name())) {
+            TrainingRun.Outcome o = LmCleanerJob.run(in.model(), in.tokenizer(), in.forget(), plan.removal(),
+                    in.out());
+            writeRecipe(in.out().resolve("recipe.json"), in.recipe(), s, 1.0);
+            return new Result(in.out(), o, 1.0, s);
         }
     }
 

@@ -2,10 +2,13 @@ package dev.lethe.unlearn.recipe;
 
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.unlearn.objective.CrossEntropyUnlearning;
+import dev.lethe.unlearn.objective.Distillation;
 import dev.lethe.unlearn.objective.Dpo;
 import dev.lethe.unlearn.objective.GradientAscent;
 import dev.lethe.unlearn.objective.KlToReference;
 import dev.lethe.unlearn.objective.LogitMarginFlattening;
+import dev.lethe.unlearn.objective.Lunar;
+import dev.lethe.unlearn.objective.MeanLogitMargin;
 import dev.lethe.unlearn.objective.Npo;
 import dev.lethe.unlearn.objective.Objective;
 import dev.lethe.unlearn.objective.ObjectiveSum;
@@ -23,9 +26,13 @@ import java.util.function.Function;
 /**
  * Objectives by name with their parameters as {@link Settings} (defaults as in {@link Recipes}),
  * so a tool can evaluate any objective on its own, e.g. {@code lethe check-objective}. Names follow the parity fixtures
- * ({@code unlearn/scripts/make_objective_fixtures.py}): single objectives read the {@code forget} batch (KL and NLL read
- * {@code retain}; DPO and IdkNLL read {@code chosen}/{@code rejected}); {@code graddiff} and {@code npo_retain} are
- * gamma * forget + alpha * retain-NLL sums.
+ * ({@code unlearn/scripts/make_objective_fixtures.py} and {@code make_method_fixtures.py}): single objectives read the
+ * {@code forget} batch (KL and NLL read {@code retain}; DPO and IdkNLL read {@code chosen}/{@code rejected});
+ * {@code graddiff} and {@code npo_retain} are gamma * forget + alpha * retain-NLL sums; {@code altpo} is gamma * DPO
+ * of {@code alternate} over {@code forget} + alpha * retain NLL; {@code distillation} reads {@code retain} (the
+ * defaults are UNDO's distillation on outputs); {@code mean_logit_margin} is SIBL's forget loss; {@code lunar} fits
+ * layer {@code layer}'s output on {@code forget} (and {@code retain} when present) along the direction r named by
+ * {@code lunar_r_from}.
  */
 public final class ObjectiveRegistry {
     private static final Map<String, Map<String, String>> DEFAULTS = new LinkedHashMap<>();
@@ -46,6 +53,10 @@ public final class ObjectiveRegistry {
         def("ceu", "ignore_first", "1");
         def("logit_margin", "official_mask", "false");
         def("rmu", "layer", "auto", "steering", "6.5", "alpha", "1200", "seed", "0", "rmu_u_from", "");
+        def("altpo", "beta", "0.1", "gamma", "1", "alpha", "1");
+        def("distillation", "temperature", "1", "hard_weight", "0", "every_position", "true");
+        def("mean_logit_margin");
+        def("lunar", "layer", "auto", "coeff", "2", "lunar_r_from", "");
     }
 
     private ObjectiveRegistry() {
@@ -97,6 +108,13 @@ public final class ObjectiveRegistry {
             case "ceu" -> new CrossEntropyUnlearning(s.integer("ignore_first"), "forget");
             case "logit_margin" -> new LogitMarginFlattening(s.flag("official_mask"), "forget");
             case "rmu" -> rmu(s, config, tensors);
+            case "altpo" -> ObjectiveSum.of(s.number("gamma"), new Dpo(s.number("beta"), false, "alternate", "forget"),
+                    s.number("alpha"), new RetainNll());
+            case "distillation" -> new Distillation("retain", s.number("temperature"), s.number("hard_weight"),
+                    s.flag("every_position"));
+            case "mean_logit_margin" -> new MeanLogitMargin();
+            case "lunar" -> new Lunar(Rmu.layer(s.string("layer"), config.numLayers()), s.number("coeff"),
+                    vector(tensors, "lunar_r_from", s.string("lunar_r_from"), config.hiddenSize()));
             default -> throw new IllegalStateException(name);
         };
     }
@@ -107,14 +125,29 @@ public final class ObjectiveRegistry {
         if (from.isBlank()) {
             return new Rmu(layer, s.number("steering"), s.number("alpha"), c.hiddenSize(), s.integer("seed"));
         }
+        return new Rmu(layer, s.number("steering"), s.number("alpha"), vector(tensors, "rmu_u_from", from,
+                c.hiddenSize()));
+    }
+
+    /** The hidden-size vector named by setting {@code key} (RMU's u, LUNAR's r), read through {@code tensors}. */
+    private static double[] vector(Function<String, double[]> tensors, String key, String from, int hidden) {
+        if (from.isBlank()) {
+            throw new IllegalArgumentException("set " + key + "=TENSOR: the name of a tensor of " + hidden
+                    + " values in the batch file");
+        }
         if (tensors == null) {
-            throw new IllegalArgumentException("rmu_u_from=" + from + " names a tensor, but no tensors were given");
+            throw new IllegalArgumentException(key + "=" + from + " names a tensor, but no tensors were given");
         }
-        double[] u = tensors.apply(from);
-        if (u.length != c.hiddenSize()) {
-            throw new IllegalArgumentException("rmu_u_from=" + from + " has " + u.length + " values; the model's hidden"
-                    + " size is " + c.hiddenSize());
+        double[] u;
+        try {
+            u = tensors.apply(from);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + "=" + from + ": " + e.getMessage(), e);
         }
-        return new Rmu(layer, s.number("steering"), s.number("alpha"), u);
+        if (u.length != hidden) {
+            throw new IllegalArgumentException(key + "=" + from + " has " + u.length + " values; the model's hidden"
+                    + " size is " + hidden);
+        }
+        return u;
     }
 }

@@ -1,5 +1,6 @@
 package dev.lethe.unlearn.recipe;
 
+import dev.lethe.optim.influence.LmCleaner;
 import dev.lethe.optim.rule.Bilevel;
 import dev.lethe.optim.rule.CurvatureRegularization;
 import dev.lethe.optim.rule.GradNormPenalty;
@@ -214,9 +215,36 @@ public final class Recipes {
                         s.number("sparsity"), s.number("epsilon"), s.integer("inner_steps"), s.number("inner_lr"),
                         s.number("rho"), s.number("l1"), s.flag("implicit"), s.integer("cg_iters"), s.number("cg_tol"),
                         s.number("fd_step"))), s.string("trainable"), false));
+        add("lmcleaner", "arXiv 2506.12618 (the open-unlearning report; LMCleaner's own paper not found)",
+                "online unlearning without training: revert the fine-tuning batches that held the forget records, each"
+                        + " propagated over the next K recorded steps (needs step records: finetune --set record_steps=K)",
+                m("v = -u[t_z]; v <- (1 - eta_s lambda)(v - eta_s H_s v) for s = t_z+1..min(t_z+K, tau); theta <- theta"
+                        + " + v + N(0, sigma^2 I)", LmCleaner.class, "correction"),
+                ordered("step_records", "", "truncation", "800", "curvature", "fisher", "damping", "0", "epsilon", "0",
+                        "delta", "1e-5", "sensitivity", "0", "fd_step", "1e-3"), Recipes::lmcleaner);
     }
 
     private Recipes() {
+    }
+
+    private static Plan lmcleaner(Settings s, ModelConfig c) {
+        String dir = s.string("step_records");
+        if (dir.isBlank()) {
+            throw new IllegalArgumentException("recipe lmcleaner needs the step records of the fine-tuning run that"
+                    + " taught the forget records: set step_records=DIR (./lethe finetune --set record_steps=K writes"
+                    + " them to OUT/step_records)");
+        }
+        LmCleaner.Curvature curvature = switch (s.string("curvature")) {
+            case "fisher" -> LmCleaner.Curvature.FISHER;
+            case "hessian" -> LmCleaner.Curvature.HESSIAN;
+            default -> throw new IllegalArgumentException("setting 'curvature' must be fisher or hessian, got '"
+                    + s.string("curvature") + "'");
+        };
+        LmCleaner.Settings ls = new LmCleaner.Settings(s.integer("truncation"), curvature, s.number("damping"),
+                s.number("epsilon"), s.number("delta"), s.number("sensitivity"), s.number("fd_step"),
+                s.integer("seed"));
+        return new Plan(Map.of(), new WeightedSum(Map.of()), s.string("trainable"), false, false, null,
+                new Plan.InfluenceRemoval(Path.of(dir), ls));
     }
 
     private static void add(String name, String paper, String summary, Recipe.Method method,

@@ -55,8 +55,9 @@ class RecipeSmokeTest {
         }
     }
 
+    /** Every recipe that trains (lmcleaner removes recorded fine-tuning steps instead: LmCleanerJobTest). */
     static Stream<String> recipes() {
-        return Recipes.all().stream().map(Recipe::name);
+        return Recipes.all().stream().map(Recipe::name).filter(n -> !n.equals("lmcleaner"));
     }
 
     @ParameterizedTest
