@@ -92,27 +92,19 @@ public final class SoftTargets {
         double[] lseA = new double[rows];
         double[] lseZ = new double[rows];
         double[] perRow = new double[rows];
-        Par.range(rows, 6L * v, (lo, hi) -> {
-            double[] a = new double[v];
-            double[] z = new double[v];
-            for (int r = lo; r < hi; r++) {
-                if (w[r] == 0) {
-                    continue;
+        in.forEachWeighted(w, 6L * v, (r, a, z) -> {
+            lseA[r] = logSumExp(a);
+            lseZ[r] = logSumExp(z);
+            double sum = 0;
+            for (int j = 0; j < v; j++) {
+                if (a[j] == Double.NEGATIVE_INFINITY) {
+                    continue; // q_j = 0 adds nothing
                 }
-                in.load(r, a, z);
-                lseA[r] = logSumExp(a);
-                lseZ[r] = logSumExp(z);
-                double sum = 0;
-                for (int j = 0; j < v; j++) {
-                    if (a[j] == Double.NEGATIVE_INFINITY) {
-                        continue; // q_j = 0 adds nothing
-                    }
-                    double logQ = a[j] - lseA[r];
-                    double logP = z[j] - lseZ[r];
-                    sum += Math.exp(logQ) * (kl ? logQ - logP : -logP);
-                }
-                perRow[r] = w[r] * sum;
+                double logQ = a[j] - lseA[r];
+                double logP = z[j] - lseZ[r];
+                sum += Math.exp(logQ) * (kl ? logQ - logP : -logP);
             }
+            perRow[r] = w[r] * sum;
         });
         double total = 0;
         for (double x : perRow) {
@@ -126,26 +118,37 @@ public final class SoftTargets {
             Buf pg = Buf.of(gz);
             long[] gst = gz.stride();
             int sg = (int) gz.stride(last);
-            Par.range(rows, 4L * v, (lo, hi) -> {
-                double[] a = new double[v];
-                double[] z = new double[v];
-                for (int r = lo; r < hi; r++) {
-                    if (w[r] == 0) {
-                        continue;
-                    }
-                    in.load(r, a, z);
-                    double c = g0 * w[r];
-                    for (int j = 0, o = Walk.rowOffset(shape, gst, r); j < v; j++, o += sg) {
-                        pg.add(o, c * (Math.exp(z[j] - lseZ[r]) - Math.exp(a[j] - lseA[r])));
-                    }
+            in.forEachWeighted(w, 4L * v, (r, a, z) -> {
+                double c = g0 * w[r];
+                for (int j = 0, o = Walk.rowOffset(shape, gst, r); j < v; j++, o += sg) {
+                    pg.add(o, c * (Math.exp(z[j] - lseZ[r]) - Math.exp(a[j] - lseA[r])));
                 }
             });
         }, logits);
     }
 
+    /** What is done with one row: its index, its target logits and its logits (both scaled by 1/T). */
+    private interface RowBody {
+        void accept(int r, double[] a, double[] z);
+    }
+
     /** Reads row r of the target logits (scaled, with its entry moved) and of the logits (scaled) into heap arrays. */
     private record Rows(Buf a, long[] aStrides, int aStep, Buf z, long[] zStrides, int zStep, long[] shape, int v,
                         double invT, int[] index, double shift) {
+        /** Runs {@code body} on every row of nonzero weight, the rows split across {@link Par}'s threads. */
+        void forEachWeighted(double[] w, long workPerRow, RowBody body) {
+            Par.range(w.length, workPerRow, (lo, hi) -> {
+                double[] ar = new double[v];
+                double[] zr = new double[v];
+                for (int r = lo; r < hi; r++) {
+                    if (w[r] != 0) {
+                        load(r, ar, zr);
+                        body.accept(r, ar, zr);
+                    }
+                }
+            });
+        }
+
         void load(int r, double[] ar, double[] zr) {
             for (int j = 0, i = Walk.rowOffset(shape, aStrides, r); j < v; j++, i += aStep) {
                 ar[j] = a.get(i) * invT;
@@ -160,10 +163,7 @@ public final class SoftTargets {
     }
 
     private static double logSumExp(double[] x) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double e : x) {
-            max = Math.max(max, e);
-        }
+        double max = Arrays.stream(x).max().orElse(Double.NEGATIVE_INFINITY);
         double sum = 0;
         for (double e : x) {
             sum += Math.exp(e - max);
