@@ -24,7 +24,7 @@ public final class SoftTargets {
 
     /**
      * The target distribution of every row, q_r = softmax((a_r + shift e_{index[r]}) / T) for target logits
-     * {@code a} [.., V]: one entry per row moved by {@code shift} ({@code index[r] = -1}: none; shift -infinity
+     * {@code a} [.., V]: one entry per row moved by {@code shift} (a negative {@code index[r]}: none; shift -infinity
      * removes the entry, whose probability becomes 0). {@code index} may be null (no entry moved).
      */
     public record Target(INDArray logits, int[] index, double shift) {
