@@ -25,8 +25,11 @@ public final class JsonRecords {
     private JsonRecords() {
     }
 
-    /** One parsed value; {@code number} is 1-based, counting lines of a JSON Lines file or elements of an array. */
-    public record Record(JsonNode node, Path file, int number, boolean element) {
+    /**
+     * One parsed value; {@code number} is 1-based, counting lines of a JSON Lines file or elements of an array;
+     * {@code source} is the line as written (without its line end), or the element's JSON for an array.
+     */
+    public record Record(JsonNode node, Path file, int number, boolean element, String source) {
         /** "line 3" or "element 3". */
         public String where() {
             return (element ? "element " : "line ") + number;
@@ -35,6 +38,25 @@ public final class JsonRecords {
         /** The file and {@link #where()}, the prefix of an error message. */
         public String at() {
             return file + " " + where();
+        }
+
+        /** The string at {@code field} of this object; a missing, null or non-string value is an error naming it. */
+        public String text(String field) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                throw new IllegalArgumentException(at() + ": missing field \"" + field + "\"; every record needs it");
+            }
+            if (!v.isTextual()) {
+                throw new IllegalArgumentException(at() + ": field \"" + field + "\" must be a string, got "
+                        + v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+            }
+            return v.asText();
+        }
+
+        /** The string at {@code field}, or null when the field is absent or null. */
+        public String optionalText(String field) {
+            JsonNode v = node.get(field);
+            return v == null || v.isNull() ? null : text(field);
         }
     }
 
@@ -67,17 +89,18 @@ public final class JsonRecords {
                         e);
             }
             for (int i = 0; i < arr.size() && (limit == 0 || out.size() < limit); i++) {
-                out.add(new Record(arr.get(i), file, i + 1, true));
+                out.add(new Record(arr.get(i), file, i + 1, true, arr.get(i).toString()));
             }
         } else {
             String[] lines = text.split("\n", -1);
             for (int i = 0; i < lines.length && (limit == 0 || out.size() < limit); i++) {
-                String s = lines[i].strip();
+                String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+                String s = line.strip();
                 if (s.isEmpty()) {
                     continue;
                 }
                 try {
-                    out.add(new Record(JSON.readTree(s), file, i + 1, false));
+                    out.add(new Record(JSON.readTree(s), file, i + 1, false, line));
                 } catch (JsonProcessingException e) {
                     throw new IllegalArgumentException(file + " line " + (i + 1) + ": not valid JSON ("
                             + e.getOriginalMessage() + "); expected " + what, e);

@@ -25,6 +25,22 @@ class JsonRecordsTest {
         assertThat(r.get(1).at()).isEqualTo(f + " line 3");
         assertThat(r.get(2).node().asText()).isEqualTo("text");
         assertThat(JsonRecords.read(f, "x records", 2)).hasSize(2);
+        assertThat(r.get(1).source()).isEqualTo("  {\"x\": 2}  ");
+    }
+
+    @Test
+    void fieldAccessorsNameTheFileTheLineAndTheField() throws Exception {
+        Path f = tmp.resolve("f.jsonl");
+        Files.writeString(f, "{\"a\": \"x\", \"n\": 3, \"z\": null}\r\n");
+        JsonRecords.Record r = JsonRecords.read(f, "x records").get(0);
+        assertThat(r.source()).isEqualTo("{\"a\": \"x\", \"n\": 3, \"z\": null}");
+        assertThat(r.text("a")).isEqualTo("x");
+        assertThat(r.optionalText("z")).isNull();
+        assertThat(r.optionalText("absent")).isNull();
+        assertThatThrownBy(() -> r.text("b")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(f + " line 1: missing field \"b\"; every record needs it");
+        assertThatThrownBy(() -> r.text("n")).hasMessage(f + " line 1: field \"n\" must be a string, got number");
+        assertThatThrownBy(() -> r.optionalText("n")).hasMessageContaining("must be a string");
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.lethe.eval.mcq;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lethe.engine.io.JsonRecords;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -89,44 +89,21 @@ public final class McqData {
 
     /** WMDP-format items from a JSON array or JSON-lines file. */
     public static List<McqItem> json(Path file, String subject) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": no such file (WMDP-format JSON: [{\"question\": ...,"
-                    + " \"choices\": [4 strings], \"answer\": 0..3}])");
-        }
-        ObjectMapper m = new ObjectMapper();
-        String text = Files.readString(file, StandardCharsets.UTF_8).strip();
-        List<JsonNode> nodes = new ArrayList<>();
-        if (text.startsWith("[")) {
-            m.readTree(text).forEach(nodes::add);
-        } else {
-            for (String line : text.split("\n")) {
-                if (!line.isBlank()) {
-                    nodes.add(m.readTree(line));
-                }
-            }
-        }
         List<McqItem> out = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            JsonNode n = nodes.get(i);
-            JsonNode q = n.get("question");
-            JsonNode c = n.get("choices");
-            JsonNode a = n.get("answer");
-            String where = file + " item " + i + ": ";
-            if (q == null || !q.isTextual()) {
-                throw new IllegalArgumentException(where + "field \"question\" is missing or not a string");
-            }
+        for (JsonRecords.Record r : JsonRecords.read(file, "WMDP-format JSON ([{\"question\": ..., \"choices\": [4"
+                + " strings], \"answer\": 0..3}] or one such object per line)")) {
+            String q = r.text("question");
+            JsonNode c = r.node().get("choices");
+            JsonNode a = r.node().get("answer");
             if (c == null || !c.isArray() || c.size() != 4) {
-                throw new IllegalArgumentException(where + "field \"choices\" must be an array of 4 strings");
+                throw new IllegalArgumentException(r.at() + ": field \"choices\" must be an array of 4 strings");
             }
             if (a == null || !a.canConvertToInt() || a.asInt() < 0 || a.asInt() > 3) {
-                throw new IllegalArgumentException(where + "field \"answer\" must be a 0-based index 0..3");
+                throw new IllegalArgumentException(r.at() + ": field \"answer\" must be a 0-based index 0..3");
             }
             List<String> ch = new ArrayList<>();
             c.forEach(x -> ch.add(x.asText()));
-            out.add(new McqItem(subject, q.asText(), ch, a.asInt()));
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(file + ": no items");
+            out.add(new McqItem(subject, q, ch, a.asInt()));
         }
         return out;
     }

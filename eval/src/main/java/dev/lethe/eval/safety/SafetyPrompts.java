@@ -2,9 +2,9 @@ package dev.lethe.eval.safety;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.lethe.engine.io.JsonRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +19,6 @@ import java.util.Map;
  * safe|unsafe, {@code category}). Errors name the file, the row and the missing column.
  */
 public final class SafetyPrompts {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private SafetyPrompts() {
     }
 
@@ -103,26 +101,15 @@ public final class SafetyPrompts {
 
     private static List<SafetyPrompt> readJsonLines(Path file) throws IOException {
         List<SafetyPrompt> out = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file);
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode n;
-            try {
-                n = JSON.readTree(line);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalArgumentException(file + " line " + (i + 1) + ": not valid JSON ("
-                        + e.getOriginalMessage() + ")", e);
-            }
+        for (JsonRecords.Record r : JsonRecords.read(file, "JSON lines with a \"prompt\" field")) {
+            JsonNode n = r.node();
             JsonNode p = n.get("prompt");
             if (p == null || !p.isTextual() || p.asText().isBlank()) {
-                throw new IllegalArgumentException(file + " line " + (i + 1) + ": missing field \"prompt\"; every"
-                        + " line needs {\"prompt\": \"...\"}");
+                throw new IllegalArgumentException(r.at() + ": missing field \"prompt\"; every line needs {\"prompt\":"
+                        + " \"...\"}");
             }
             String id = n.hasNonNull("id") ? n.get("id").asText() : String.valueOf(out.size() + 1);
-            out.add(new SafetyPrompt(id, p.asText(), unsafe(n.path("label").asText(null), file, "line " + (i + 1)),
+            out.add(new SafetyPrompt(id, p.asText(), unsafe(n.path("label").asText(null), file, r.where()),
                     n.path("category").asText("")));
         }
         return out;

@@ -1,10 +1,7 @@
 package dev.lethe.eval.semeval;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lethe.engine.io.JsonRecords;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,42 +40,20 @@ public record LumeItem(String id, String input, String output, String task) {
         return Kind.OTHER;
     }
 
+    /** What a LUME split holds, for error messages. */
+    static final String FORMAT = "a LUME split: JSONL lines with id, input, output, task";
+
     /** Reads a LUME JSONL file (one object per line with string fields id, input, output, task; blank lines skipped). */
     public static List<LumeItem> read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": no such file (a LUME split: JSONL lines with id, input,"
-                    + " output, task)");
-        }
-        ObjectMapper m = new ObjectMapper();
         List<LumeItem> out = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            JsonNode n;
-            try {
-                n = m.readTree(line);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(file + " line " + (i + 1) + ": not valid JSON (" + e.getMessage()
-                        + ")");
-            }
-            out.add(new LumeItem(text(n, "id", file, i), text(n, "input", file, i), text(n, "output", file, i),
-                    text(n, "task", file, i)));
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(file + ": no records");
+        for (JsonRecords.Record r : JsonRecords.read(file, FORMAT)) {
+            out.add(of(r));
         }
         return out;
     }
 
-    static String text(JsonNode n, String field, Path file, int line) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull() || !v.isValueNode()) {
-            throw new IllegalArgumentException(file + " line " + (line + 1) + ": field \"" + field
-                    + "\" is missing or not a string");
-        }
-        return v.asText();
+    /** The item of one record; a missing or non-string field is an error naming the file and the line. */
+    public static LumeItem of(JsonRecords.Record r) {
+        return new LumeItem(r.text("id"), r.text("input"), r.text("output"), r.text("task"));
     }
 }

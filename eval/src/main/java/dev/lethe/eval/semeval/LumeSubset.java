@@ -1,8 +1,8 @@
 package dev.lethe.eval.semeval;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lethe.engine.io.JsonRecords;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -96,35 +96,9 @@ public final class LumeSubset {
 
     /** The records of a LUME JSONL file with their lines (blank lines skipped). */
     public static List<Line> readLines(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": no such file (a LUME split: JSONL lines with id, input,"
-                    + " output, task)");
-        }
         List<Line> out = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        for (int i = 0; i < lines.size(); i++) {
-            String s = lines.get(i);
-            if (s.isBlank()) {
-                continue;
-            }
-            JsonNode n;
-            try {
-                n = JSON.readTree(s);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(file + " line " + (i + 1) + ": not valid JSON (" + e.getMessage()
-                        + ")");
-            }
-            String[] f = new String[4];
-            String[] names = {"id", "input", "output", "task"};
-            for (int k = 0; k < 4; k++) {
-                JsonNode v = n.get(names[k]);
-                if (v == null || !v.isTextual()) {
-                    throw new IllegalArgumentException(file + " line " + (i + 1) + ": field \"" + names[k]
-                            + "\" is missing or not a string");
-                }
-                f[k] = v.asText();
-            }
-            out.add(new Line(s, new LumeItem(f[0], f[1], f[2], f[3])));
+        for (JsonRecords.Record r : JsonRecords.read(file, LumeItem.FORMAT)) {
+            out.add(new Line(r.source(), LumeItem.of(r)));
         }
         return out;
     }

@@ -47,13 +47,12 @@ public final class SemEvalFiles {
     /** id to generation from a predictions JSONL; a repeated id is an error. */
     public static Map<String, String> readPredictions(Path file) throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
-        forEachLine(file, "predictions ({\"id\": ..., \"generation\": ...} per line)", (n, line) -> {
-            String id = LumeItem.text(n, "id", file, line);
-            String gen = LumeItem.text(n, "generation", file, line);
-            if (out.put(id, gen) != null) {
-                throw new IllegalArgumentException(file + " line " + (line + 1) + ": id \"" + id + "\" repeats");
+        for (JsonRecords.Record r : JsonRecords.read(file, "predictions ({\"id\": ..., \"generation\": ...} per line)")) {
+            String id = r.text("id");
+            if (out.put(id, r.text("generation")) != null) {
+                throw new IllegalArgumentException(r.at() + ": id \"" + id + "\" repeats");
             }
-        });
+        }
         return out;
     }
 
@@ -61,38 +60,41 @@ public final class SemEvalFiles {
     public static SemEvalScorer.MiaNlls readMia(Path file) throws IOException {
         List<Double> mem = new ArrayList<>();
         List<Double> non = new ArrayList<>();
-        forEachLine(file, "MIA NLLs ({\"id\": ..., \"member\": true|false, \"nll\": 1.23} per line)", (n, line) -> {
-            JsonNode m = n.get("member");
-            JsonNode v = n.get("nll");
+        for (JsonRecords.Record r : JsonRecords.read(file, "MIA NLLs ({\"id\": ..., \"member\": true|false, \"nll\":"
+                + " 1.23} per line)")) {
+            JsonNode m = r.node().get("member");
+            JsonNode v = r.node().get("nll");
             if (m == null || !m.isBoolean()) {
-                throw new IllegalArgumentException(file + " line " + (line + 1)
-                        + ": field \"member\" is missing or not true/false");
+                throw new IllegalArgumentException(r.at() + ": field \"member\" is missing or not true/false");
             }
             if (v == null || !v.isNumber()) {
-                throw new IllegalArgumentException(file + " line " + (line + 1)
-                        + ": field \"nll\" is missing or not a number");
+                throw new IllegalArgumentException(r.at() + ": field \"nll\" is missing or not a number");
             }
             (m.asBoolean() ? mem : non).add(v.asDouble());
-        });
+        }
         return new SemEvalScorer.MiaNlls(mem.stream().mapToDouble(Double::doubleValue).toArray(),
                 non.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    /** Documents ({@code id, document}) of the official MIA files member.jsonl / nonmember.jsonl. */
+    /** Documents of the official MIA files member.jsonl / nonmember.jsonl. */
     public static List<String> readDocuments(Path file) throws IOException {
         List<String> out = new ArrayList<>();
-        forEachLine(file, "MIA documents ({\"id\": ..., \"document\": ...} per line)",
-                (n, line) -> out.add(LumeItem.text(n, "document", file, line)));
+        for (MiaDocument d : readMiaDocuments(file)) {
+            out.add(d.document());
+        }
         return out;
     }
 
-    interface LineHandler {
-        void accept(JsonNode node, int line);
+    /** One line of an official MIA file: {@code {"id": ..., "document": ...}}. */
+    public record MiaDocument(String id, String document) {
     }
 
-    static void forEachLine(Path file, String what, LineHandler h) throws IOException {
-        for (JsonRecords.Record r : JsonRecords.read(file, what)) {
-            h.accept(r.node(), r.number() - 1);
+    /** The {@code id, document} lines of an official MIA file (member.jsonl / nonmember.jsonl), in order. */
+    public static List<MiaDocument> readMiaDocuments(Path file) throws IOException {
+        List<MiaDocument> out = new ArrayList<>();
+        for (JsonRecords.Record r : JsonRecords.read(file, "MIA documents ({\"id\": ..., \"document\": ...} per line)")) {
+            out.add(new MiaDocument(r.text("id"), r.text("document")));
         }
+        return out;
     }
 }

@@ -158,7 +158,7 @@ class McqTest {
         assertThat(it.answer()).isEqualTo(2);
         Path js = tmp.resolve("w.jsonl");
         Files.writeString(js, "{\"question\": \"q\", \"choices\": [\"a\", \"b\", \"c\"], \"answer\": 0}\n");
-        assertThatThrownBy(() -> McqData.json(js, null)).hasMessageContaining("item 0").hasMessageContaining("choices");
+        assertThatThrownBy(() -> McqData.json(js, null)).hasMessageContaining(js + " line 1").hasMessageContaining("choices");
         assertThatThrownBy(() -> McqData.mmlu(SharedFiles.path("data/mmlu"), "nope", "test"))
                 .hasMessageContaining("unknown subject \"nope\"");
         assertThatThrownBy(() -> McqBenchmark.mmlu(SharedFiles.path("data/mmlu"), List.of("anatomy"), 6, 1))

@@ -1,14 +1,11 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
-import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.QaRecord;
 import dev.lethe.unlearn.job.DistillJob;
 import dev.lethe.unlearn.job.TrainingRun;
 import dev.lethe.unlearn.recipe.Settings;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +13,7 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,7 +21,7 @@ import picocli.CommandLine.Option;
  * teacher's temperature-softened next-token distributions ({@link DistillJob}; {@code temperature}, {@code
  * hard_weight} for a hard-label mix, and every fine-tuning setting, LoRA included) and saves it.
  */
-@Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "distill", resourceBundle = "dev.lethe.examples.cli.DistillCommand", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Distil a teacher model into a student (KL on logits with temperature, optional hard labels).")
 public final class DistillCommand implements Callable<Integer> {
 
@@ -45,15 +43,8 @@ public final class DistillCommand implements Callable<Integer> {
             + " hard_weight=0, lr=1e-4, epochs=3, batch_size=8, max_steps, template=plain|raw, lora_rank, ...")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the teacher folder's).")
-    Path tokenizer;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-    Path out;
-
-    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr (default: when a terminal"
-            + " is attached).")
-    Boolean progress;
+    @Mixin
+    TrainingOutput output;
 
     @Override
     public Integer call() throws IOException {
@@ -61,14 +52,11 @@ public final class DistillCommand implements Callable<Integer> {
         CausalLM t = UnlearnCommandSupport.loadModel(teacher, "--teacher");
         CausalLM st = UnlearnCommandSupport.loadModel(student, "--student");
         List<QaRecord> records = UnlearnCommandSupport.readRecords(data, "--data");
-        try (RunFolderLock lock = RunFolderLock.acquire(out, "lethe distill");
-             Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, teacher)) {
-            Files.deleteIfExists(out.resolve("metrics.jsonl"));
-            Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
-            TrainingRun.Outcome o = DistillJob.run(new DistillJob.Inputs(t, st, tok, records, s, out,
-                    UnlearnCommandSupport.progress(progress), null));
-            UnlearnCommandSupport.printSummary(spec.commandLine().getOut(), "distill on " + records.size()
-                    + " records", o.steps(), o.lastMetrics(), out);
+        try (TrainingOutput.Run run = output.openFresh("lethe distill", teacher)) {
+            TrainingRun.Outcome o = DistillJob.run(new DistillJob.Inputs(t, st, run.tokenizer(), records, s,
+                    output.out, output.progress(), null));
+            output.printSummary(spec.commandLine().getOut(), "distill on " + records.size() + " records", o.steps(),
+                    o.lastMetrics());
         }
         return 0;
     }

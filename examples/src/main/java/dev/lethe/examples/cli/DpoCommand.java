@@ -1,6 +1,5 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.aidsafe.PreferenceMargin;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
@@ -10,7 +9,6 @@ import dev.lethe.unlearn.job.TrainingRun;
 import dev.lethe.unlearn.recipe.Settings;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,15 +41,8 @@ public final class DpoCommand implements Callable<Integer> {
             + " fine-tuning ones (lr, epochs, batch_size, max_steps, template, ...) plus beta (0.1) and paper_scale.")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the model folder's).")
-    Path tokenizer;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-    Path out;
-
-    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr (default: when a terminal"
-            + " is attached).")
-    Boolean progress;
+    @Mixin
+    TrainingOutput output;
 
     @Override
     public Integer call() throws IOException {
@@ -58,15 +50,13 @@ public final class DpoCommand implements Callable<Integer> {
         List<PreferenceRecord> pairs = PreferenceRecord.read(data);
         CausalLM lm = UnlearnCommandSupport.loadModel(model, "--model");
         PrintWriter o = spec.commandLine().getOut();
-        try (RunFolderLock lock = RunFolderLock.acquire(out, "lethe dpo");
-             Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
-            Files.deleteIfExists(out.resolve("metrics.jsonl"));
-            Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
+        try (TrainingOutput.Run run = output.openFresh("lethe dpo", model)) {
+            Tokenizer tok = run.tokenizer();
             double before = PreferenceMargin.mean(lm, tok, s, pairs);
-            TrainingRun.Outcome r = DpoJob.run(new DpoJob.Inputs(lm, tok, pairs, s, out,
-                    UnlearnCommandSupport.progress(progress), null));
+            TrainingRun.Outcome r = DpoJob.run(new DpoJob.Inputs(lm, tok, pairs, s, output.out, output.progress(),
+                    null));
             double after = PreferenceMargin.mean(lm, tok, s, pairs);
-            UnlearnCommandSupport.printSummary(o, "dpo on " + pairs.size() + " pairs", r.steps(), r.lastMetrics(), out);
+            output.printSummary(o, "dpo on " + pairs.size() + " pairs", r.steps(), r.lastMetrics());
             o.printf(Locale.ROOT, "chosen-vs-rejected log-ratio: before %.4f, after %.4f (change %+.4f)%n", before,
                     after, after - before);
             o.flush();

@@ -1,14 +1,11 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
-import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.QaRecord;
 import dev.lethe.unlearn.job.FinetuneJob;
 import dev.lethe.unlearn.job.TrainingRun;
 import dev.lethe.unlearn.recipe.Settings;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +13,7 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -46,15 +44,8 @@ public final class FinetuneCommand implements Callable<Integer> {
             + " lr=1e-4 epochs=3 batch_size=8 max_steps=100.")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the model folder's).")
-    Path tokenizer;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-    Path out;
-
-    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr (default: when a terminal"
-            + " is attached).")
-    Boolean progress;
+    @Mixin
+    TrainingOutput output;
 
     @Override
     public Integer call() throws IOException {
@@ -69,14 +60,11 @@ public final class FinetuneCommand implements Callable<Integer> {
         s = s.with(sets);
         CausalLM lm = UnlearnCommandSupport.loadModel(model, "--model");
         List<QaRecord> records = UnlearnCommandSupport.readRecords(data, "--data");
-        try (RunFolderLock lock = RunFolderLock.acquire(out, "lethe finetune");
-             Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
-            Files.deleteIfExists(out.resolve("metrics.jsonl"));
-            Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
-            TrainingRun.Outcome o = FinetuneJob.run(new FinetuneJob.Inputs(lm, tok, records, s, out,
-                    UnlearnCommandSupport.progress(progress), null));
-            UnlearnCommandSupport.printSummary(spec.commandLine().getOut(), "finetune on " + records.size()
-                    + " records", o.steps(), o.lastMetrics(), out);
+        try (TrainingOutput.Run run = output.openFresh("lethe finetune", model)) {
+            TrainingRun.Outcome o = FinetuneJob.run(new FinetuneJob.Inputs(lm, run.tokenizer(), records, s,
+                    output.out, output.progress(), null));
+            output.printSummary(spec.commandLine().getOut(), "finetune on " + records.size() + " records", o.steps(),
+                    o.lastMetrics());
         }
         return 0;
     }

@@ -1,19 +1,17 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
-import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.QaRecord;
 import dev.lethe.unlearn.job.RelearnAttack;
 import dev.lethe.unlearn.job.TrainingRun;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,15 +50,8 @@ public final class RelearnCommand implements Callable<Integer> {
             + " ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the model folder's).")
-    Path tokenizer;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-    Path out;
-
-    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr (default: when a terminal"
-            + " is attached).")
-    Boolean progress;
+    @Mixin
+    TrainingOutput output;
 
     @Override
     public Integer call() throws IOException {
@@ -79,14 +70,11 @@ public final class RelearnCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--samples must be in [1, " + records.size() + "] (" + data + " has "
                     + records.size() + " records), got " + samples);
         }
-        try (RunFolderLock lock = RunFolderLock.acquire(out, "lethe relearn");
-             Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
-            Files.deleteIfExists(out.resolve("metrics.jsonl"));
-            Files.deleteIfExists(out.resolve("checkpoint.safetensors"));
-            TrainingRun.Outcome o = RelearnAttack.run(lm, tok, records, samples, steps, lr, seed,
-                    Math.min(batch, samples), out, UnlearnCommandSupport.progress(progress));
-            UnlearnCommandSupport.printSummary(spec.commandLine().getOut(), "relearn (" + samples + " samples)",
-                    o.steps(), o.lastMetrics(), out);
+        try (TrainingOutput.Run run = output.openFresh("lethe relearn", model)) {
+            TrainingRun.Outcome o = RelearnAttack.run(lm, run.tokenizer(), records, samples, steps, lr, seed,
+                    Math.min(batch, samples), output.out, output.progress());
+            output.printSummary(spec.commandLine().getOut(), "relearn (" + samples + " samples)", o.steps(),
+                    o.lastMetrics());
         }
         return 0;
     }

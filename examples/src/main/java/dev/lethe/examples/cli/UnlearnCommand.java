@@ -1,9 +1,7 @@
 package dev.lethe.examples.cli;
 
 import dev.lethe.engine.io.CheckpointReader;
-import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
-import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.unlearn.data.QaRecord;
 import dev.lethe.unlearn.job.UnlearnJob;
 import dev.lethe.unlearn.recipe.Recipe;
@@ -24,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,7 +32,7 @@ import picocli.CommandLine.Option;
  * then {@code --set}. A run killed part-way is resumed by running the same command again (its checkpoint is in DIR);
  * the metrics lines written after that checkpoint are dropped first, so metrics.jsonl holds each step once.
  */
-@Command(name = "unlearn", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "unlearn", resourceBundle = "dev.lethe.examples.cli.UnlearnCommand", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Unlearn a forget set from a model with a named recipe (see 'lethe recipes').")
 public final class UnlearnCommand implements Callable<Integer> {
 
@@ -66,18 +65,11 @@ public final class UnlearnCommand implements Callable<Integer> {
             + " idontknow.jsonl), for idkdpo and idknll.")
     Path idk;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the model folder's).")
-    Path tokenizer;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (rerun to resume).")
-    Path out;
-
     @Option(names = "--overwrite", description = "Replace a finished run already in --out instead of refusing.")
     boolean overwrite;
 
-    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr (default: when a terminal"
-            + " is attached).")
-    Boolean progress;
+    @Mixin
+    TrainingOutput output;
 
     /** Called after every step (tests use it to simulate a killed run). */
     Consumer<Map<String, Object>> stepListener;
@@ -123,14 +115,12 @@ public final class UnlearnCommand implements Callable<Integer> {
             idkAnswers = UnlearnJob.readIdk(idk);
         }
         PrintWriter o = spec.commandLine().getOut();
-        try (RunFolderLock lock = RunFolderLock.acquire(out, "lethe unlearn --recipe " + res.recipe().name());
-             Tokenizer tok = UnlearnCommandSupport.loadTokenizer(tokenizer, model)) {
+        try (TrainingOutput.Run run = output.open("lethe unlearn --recipe " + res.recipe().name(), model)) {
             prepareOut(o);
-            UnlearnJob.Result r = UnlearnJob.run(new UnlearnJob.Inputs(lm, tok, forgetRecords, retainRecords,
-                    idkAnswers, res.recipe(), res.settings(), out, UnlearnCommandSupport.progress(progress),
+            UnlearnJob.Result r = UnlearnJob.run(new UnlearnJob.Inputs(lm, run.tokenizer(), forgetRecords,
+                    retainRecords, idkAnswers, res.recipe(), res.settings(), output.out, output.progress(),
                     stepListener));
-            UnlearnCommandSupport.printSummary(o, "unlearn " + res.recipe().name(), r.outcome().steps(),
-                    r.outcome().lastMetrics(), out);
+            output.printSummary(o, "unlearn " + res.recipe().name(), r.outcome().steps(), r.outcome().lastMetrics());
             if (!r.settings().string("su").equals("none")) {
                 o.printf("selective unlearning kept %.1f%% of forget answer tokens%n", 100 * r.fractionSelected());
             }
@@ -144,6 +134,7 @@ public final class UnlearnCommand implements Callable<Integer> {
      * finished run (refused unless --overwrite) or from a run killed before its first checkpoint (stale: removed).
      */
     private void prepareOut(PrintWriter o) throws IOException {
+        Path out = output.out;
         Path metrics = out.resolve("metrics.jsonl");
         Path ckpt = out.resolve("checkpoint.safetensors");
         if (Files.isRegularFile(ckpt)) {

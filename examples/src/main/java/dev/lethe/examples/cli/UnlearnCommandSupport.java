@@ -83,11 +83,6 @@ final class UnlearnCommandSupport {
                 + " plain {\"text\": ...} records");
     }
 
-    /** Shows the progress bar unless --no-progress, or when no terminal is attached. */
-    static boolean progress(Boolean option) {
-        return option != null ? option : System.console() != null;
-    }
-
     /** {@code steps N, loss/forget 1.2345 ...}: the step count and every loss of the last metrics line. */
     static void printSummary(PrintWriter out, String what, long steps, Map<String, Object> last, Path dir) {
         StringBuilder sb = new StringBuilder(what).append(": ").append(steps).append(" steps");

@@ -141,14 +141,14 @@ public record LumeData(Path dir) {
     public Sets load(int forgetDocs, int retainDocs, int holdoutDocs) throws IOException {
         List<LumeSubset.Document> f = LumeSubset.readDocuments(forget());
         List<LumeSubset.Document> r = LumeSubset.readDocuments(retain());
-        List<String[]> members = miaDocuments(members());
-        List<String[]> non = miaDocuments(nonMembers());
+        List<SemEvalFiles.MiaDocument> members = SemEvalFiles.readMiaDocuments(members());
+        List<SemEvalFiles.MiaDocument> non = SemEvalFiles.readMiaDocuments(nonMembers());
         if (members.size() != f.size()) {
             throw new IllegalArgumentException(members() + ": " + members.size() + " documents, but forget.jsonl has "
                     + f.size() + "; the members must be the forget documents");
         }
         for (int i = 0; i < f.size(); i++) {
-            if (!members.get(i)[0].equals(f.get(i).id()) || !members.get(i)[1].equals(f.get(i).text())) {
+            if (!members.get(i).id().equals(f.get(i).id()) || !members.get(i).document().equals(f.get(i).text())) {
                 throw new IllegalArgumentException(members() + " line " + (i + 1) + " is not forget document "
                         + f.get(i).id() + " and its text");
             }
@@ -164,30 +164,16 @@ public record LumeData(Path dir) {
         for (LumeSubset.Document d : r) {
             trained.put(d.id(), d.text());
         }
-        for (String[] n : non) {
-            if (trained.containsKey(n[0]) || trained.containsValue(n[1])) {
-                throw new IllegalArgumentException(nonMembers() + ": document " + n[0] + " is also a forget or retain"
+        for (SemEvalFiles.MiaDocument n : non) {
+            if (trained.containsKey(n.id()) || trained.containsValue(n.document())) {
+                throw new IllegalArgumentException(nonMembers() + ": document " + n.id() + " is also a forget or retain"
                         + " document; non-members must be documents no model is trained on");
             }
         }
         f = first(f, forgetDocs);
         r = first(r, retainDocs);
-        List<String> nonTexts = first(non.stream().map(a -> a[1]).toList(), holdoutDocs);
+        List<String> nonTexts = first(non.stream().map(SemEvalFiles.MiaDocument::document).toList(), holdoutDocs);
         return new Sets(f, r, f.stream().map(LumeSubset.Document::text).toList(), nonTexts);
-    }
-
-    /** {id, document} of each line of an official-format MIA file. */
-    private static List<String[]> miaDocuments(Path file) throws IOException {
-        List<String> docs = SemEvalFiles.readDocuments(file);
-        List<String[]> out = new ArrayList<>();
-        ObjectMapper m = new ObjectMapper();
-        int i = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                out.add(new String[] {m.readTree(line).path("id").asText(), docs.get(i++)});
-            }
-        }
-        return out;
     }
 
     private static <T> List<T> first(List<T> l, int n) {

@@ -18,18 +18,13 @@ public final class JsonLines {
 
     /** One parsed object with the file and line it came from, for error messages. */
     public record Row(JsonNode node, Path file, int line) {
-        /** A required non-empty string field. */
+        /** A required string field ({@link JsonRecords.Record#text}'s check, as a {@link DataFormatException}). */
         public String text(String field) {
-            JsonNode v = node.get(field);
-            if (v == null || v.isNull()) {
-                throw new DataFormatException(file + " line " + line + ": missing field \"" + field
-                        + "\"; every record needs it");
+            try {
+                return new JsonRecords.Record(node, file, line, false, null).text(field);
+            } catch (IllegalArgumentException e) {
+                throw new DataFormatException(e.getMessage(), e);
             }
-            if (!v.isTextual()) {
-                throw new DataFormatException(file + " line " + line + ": field \"" + field + "\" must be a string, got "
-                        + v.getNodeType().toString().toLowerCase());
-            }
-            return v.asText();
         }
 
         /** An optional string field (null when absent). */

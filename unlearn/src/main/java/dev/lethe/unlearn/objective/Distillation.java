@@ -2,12 +2,9 @@ package dev.lethe.unlearn.objective;
 
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
-import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.ops.Elementwise;
-import dev.lethe.engine.ops.Reductions;
-import dev.lethe.engine.ops.Softmax;
+import dev.lethe.engine.ops.SoftTargets;
 import java.util.Arrays;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Knowledge distillation from the reference model (the teacher) into the trained model (the student), Hinton et al.
@@ -69,23 +66,14 @@ public record Distillation(String batchName, double temperature, double hardWeig
             throw new IllegalArgumentException("batch '" + batchName + "' has no " + (everyPosition ? "non-pad"
                     : "scored") + " position to distill on");
         }
-        double temp = temperature;
-        Tensor logPt = Softmax.logSoftmax(t, Elementwise.mulScalar(t, teacher.logits(), 1.0 / temp));
-        Tensor logPs = Softmax.logSoftmax(t, Elementwise.mulScalar(t, s.logits(), 1.0 / temp));
-        // weights p_t(v) / N at the counted positions, zero elsewhere (a constant)
-        INDArray lt = logPt.value();
-        INDArray w = t.allocate(lt.dataType(), lt.shape());
-        long vocab = lt.size(2);
-        Buf in = Buf.of(lt);
-        Buf out = Buf.of(w);
+        double[] w = new double[counted.length];
         for (int p = 0; p < counted.length; p++) {
-            for (long v = 0; v < vocab; v++) {
-                int i = (int) (p * vocab + v);
-                out.set(i, counted[p] ? Math.exp(in.get(i)) / count : 0.0);
-            }
+            w[p] = counted[p] ? 1.0 / count : 0.0;
         }
-        Tensor kl = Reductions.sumAll(t, Elementwise.mul(t, t.constant(w), Elementwise.sub(t, logPt, logPs)));
-        Tensor soft = Elementwise.mulScalar(t, kl, (1 - hardWeight) * temp * temp);
+        // (1 - w) T^2 KL(softmax(z_t / T) || softmax(z_s / T)), averaged over the counted positions
+        Tensor kl = SoftTargets.klDivergence(t, SoftTargets.Target.softmaxOf(teacher.logits().value()), s.logits(),
+                temperature, w);
+        Tensor soft = Elementwise.mulScalar(t, kl, (1 - hardWeight) * temperature * temperature);
         if (hardWeight == 0) {
             return soft;
         }

@@ -1,11 +1,8 @@
 package dev.lethe.unlearn.objective;
 
-import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
-import dev.lethe.engine.kernel.Buf;
-import dev.lethe.engine.ops.Elementwise;
-import dev.lethe.engine.ops.Reductions;
-import dev.lethe.engine.ops.Softmax;
+import dev.lethe.engine.ops.SoftTargets;
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -30,19 +27,11 @@ public record KlToReference(String batchName) implements Objective {
 
     @Override
     public Tensor loss(LossContext ctx) {
-        Tape t = ctx.tape();
         ModelScores s = ctx.scores(batchName);
-        Tensor refLogP = Softmax.logSoftmax(t, ctx.referenceScores(batchName).logits());
-        INDArray lr = refLogP.value();
-        INDArray pRef = t.allocate(lr.dataType(), lr.shape());
-        Buf in = Buf.of(lr);
-        Buf out = Buf.of(pRef);
-        for (int i = 0; i < lr.length(); i++) {
-            out.set(i, Math.exp(in.get(i)));
-        }
-        // sum p_ref (log p_ref - log p_theta) / (B*T); the difference first, so near-equal models lose no precision
-        Tensor diff = Elementwise.sub(t, refLogP, Softmax.logSoftmax(t, s.logits()));
-        Tensor kl = Reductions.sumAll(t, Elementwise.mul(t, t.constant(pRef), diff));
-        return Elementwise.mulScalar(t, kl, 1.0 / ((double) s.batch() * s.length()));
+        INDArray refLogits = ctx.referenceScores(batchName).logits().value();
+        double[] everyPosition = new double[s.batch() * s.length()];
+        Arrays.fill(everyPosition, 1.0 / everyPosition.length);
+        // sum_{b,t} KL(softmax(z_ref) || softmax(z_theta)) / (B T): kl_div(..., log_target=True, reduction='batchmean')
+        return SoftTargets.klDivergence(ctx.tape(), SoftTargets.Target.softmaxOf(refLogits), s.logits(), everyPosition);
     }
 }

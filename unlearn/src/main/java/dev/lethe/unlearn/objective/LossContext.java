@@ -6,6 +6,7 @@ import dev.lethe.engine.ops.Softmax;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.unlearn.data.Batch;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,6 +28,18 @@ public final class LossContext {
         this.model = model;
         this.reference = reference;
         this.batches = Map.copyOf(batches);
+    }
+
+    /**
+     * A context over scores computed elsewhere, without models: {@link #scores} and {@link #referenceScores} return
+     * the given ones (used to measure an objective on its own, e.g. {@code ObjectiveBench}).
+     */
+    public static LossContext ofScores(Tape tape, Map<String, Batch> batches, Map<String, ModelScores> scores,
+            Map<String, ModelScores> referenceScores) {
+        LossContext c = new LossContext(tape, null, null, batches);
+        c.scores.putAll(scores);
+        c.referenceScores.putAll(referenceScores);
+        return c;
     }
 
     public Tape tape() {
@@ -57,7 +70,7 @@ public final class LossContext {
 
     /** The frozen reference model's scores on a batch (nothing recorded). */
     public ModelScores referenceScores(String batchName) {
-        if (reference == null) {
+        if (reference == null && !referenceScores.containsKey(batchName)) {
             throw new IllegalStateException("this objective needs a frozen reference model; none was given");
         }
         return referenceScores.computeIfAbsent(batchName, n -> score(reference, batch(n)));
@@ -65,6 +78,11 @@ public final class LossContext {
 
     private ModelScores score(CausalLM m, Batch b) {
         CausalLM.Output out = m.forward(tape, b.tokens(), null, true);
+        return scores(tape, out.logits(), out.hiddenStates(), b);
+    }
+
+    /** The scores of logits [B, T, V] on batch {@code b}: next-token log-probabilities of its labelled tokens. */
+    public static ModelScores scores(Tape tape, Tensor logits, List<Tensor> hidden, Batch b) {
         int t = b.length();
         int[] targets = new int[b.batch() * (t - 1)];
         int[] scored = new int[targets.length];
@@ -77,7 +95,7 @@ public final class LossContext {
                 count += scored[i * (t - 1) + j];
             }
         }
-        Tensor lp = Softmax.shiftedTokenLogProbs(tape, out.logits(), targets, scored);
-        return new ModelScores(out.logits(), lp, targets, scored, count, out.hiddenStates(), b.batch(), t);
+        Tensor lp = Softmax.shiftedTokenLogProbs(tape, logits, targets, scored);
+        return new ModelScores(logits, lp, targets, scored, count, hidden, b.batch(), t);
     }
 }

@@ -1,12 +1,7 @@
 package dev.lethe.unlearn.objective;
 
-import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
-import dev.lethe.engine.kernel.Buf;
-import dev.lethe.engine.ops.Elementwise;
-import dev.lethe.engine.ops.Reductions;
-import dev.lethe.engine.ops.Shaping;
-import dev.lethe.engine.ops.Softmax;
+import dev.lethe.engine.ops.SoftTargets;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -32,40 +27,18 @@ public record Undial(double beta, boolean officialAllPositions, String batchName
 
     @Override
     public Tensor loss(LossContext ctx) {
-        Tape t = ctx.tape();
         ModelScores s = ctx.scores(batchName);
-        int len = s.length();
-        Tensor zRef = Shaping.slice(t, ctx.referenceScores(batchName).logits(), 1, 0, len - 1);
-        INDArray zr = Shaping.contiguous(t, zRef).value();
-        int v = (int) zr.size(2);
-        int rows = s.batch() * (len - 1);
-        INDArray q = t.allocate(zr.dataType(), zr.shape());
-        Buf pz = Buf.of(zr);
-        Buf pq = Buf.of(q);
-        int used = 0;
-        for (int r = 0; r < rows; r++) {
-            boolean on = officialAllPositions || s.scored()[r] != 0;
-            int y = s.targets()[r];
-            if (officialAllPositions && y < 0) {
-                y += v;
-            }
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < v; j++) {
-                max = Math.max(max, pz.get(r * v + j) - (j == y ? beta : 0));
-            }
-            double sum = 0;
-            for (int j = 0; j < v; j++) {
-                double e = Math.exp(pz.get(r * v + j) - (j == y ? beta : 0) - max);
-                pq.set(r * v + j, e);
-                sum += e;
-            }
-            for (int j = 0; j < v; j++) {
-                pq.set(r * v + j, on ? pq.get(r * v + j) / sum : 0.0);
-            }
-            used += on ? 1 : 0;
+        INDArray zRef = ctx.referenceScores(batchName).logits().value();
+        boolean[] averaged = new boolean[s.targets().length];
+        for (int p = 0; p < averaged.length; p++) {
+            averaged[p] = officialAllPositions || s.scored()[p] != 0;
         }
-        Tensor logP = Softmax.logSoftmax(t, Shaping.slice(t, s.logits(), 1, 0, len - 1));
-        Tensor cross = Reductions.sumAll(t, Elementwise.mul(t, t.constant(q), logP));
-        return Elementwise.mulScalar(t, cross, -1.0 / Math.max(1, used));
+        int[] y = s.targetsByRow();
+        for (int r = 0; r < y.length && officialAllPositions; r++) {
+            y[r] = y[r] < 0 ? y[r] + (int) zRef.size(2) : y[r]; // torch's one_hot of -100 wraps to V - 100
+        }
+        // q_t = softmax(z_t^ref - beta onehot(y_t)); L = mean_t H(q_t, softmax(z_t^theta))   (arXiv 2402.10052, eq. 2)
+        SoftTargets.Target q = SoftTargets.Target.lowered(zRef, y, beta);
+        return SoftTargets.crossEntropy(ctx.tape(), q, s.logits(), s.meanOverRows(averaged));
     }
 }
