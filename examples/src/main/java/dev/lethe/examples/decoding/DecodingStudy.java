@@ -8,10 +8,13 @@ import dev.lethe.transformer.generate.Generation;
 import dev.lethe.transformer.generate.GenerationConfig;
 import dev.lethe.transformer.generate.Generator;
 import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
 import dev.lethe.unlearn.apd.AlmFit;
+import dev.lethe.unlearn.data.Example;
 import dev.lethe.unlearn.data.QaRecord;
+import dev.lethe.unlearn.recipe.Settings;
 import dev.lethe.unlearn.job.FinetuneJob;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -28,35 +31,50 @@ import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The decoding study: Lethe trains a family of four small Llamas (d 32 to 96) on the true facts of MQuAKE-hard
- * rendered as sentences ("Hey Jude was performed by The Beatles."), fits APD's ALM' over the family on the same
- * sentences, and compares greedy (every size), top-p sampling, contrastive decoding (largest vs smallest) and APD
- * (largest + ALM') on factual accuracy (the share of fact prompts whose continuation starts with the right object),
- * and on FactualityPrompt prompts (48 tokens each, EOS ignored so every row is as long) on distinct-1/2, repetition
- * (seq-rep-4) and tokens/s. Fact continuations get 24 tokens (the 512-token tokenizer spends several per word). FactualityPrompt's own NLI
- * and named-entity metrics need Wikipedia and a RoBERTa NLI model, which are not available here.
+ * The decoding study: Lethe trains a family of four small Llamas on the true facts of MQuAKE-hard rendered as
+ * sentences ("Hey Jude was performed by The Beatles.", raw text: BOS + sentence + EOS), fits APD's ALM' over the family
+ * on the same encoded sentences, and compares greedy (every size), top-p sampling, contrastive decoding (largest vs
+ * smallest) and APD (largest + ALM') on factual accuracy (the share of fact prompts, BOS + cloze as in training, whose
+ * continuation starts with the right object), and on FactualityPrompt prompts (48 tokens each, EOS ignored so every
+ * row is as long) on distinct-1/2, repetition (seq-rep-4) and tokens/s. Fact continuations get 24 tokens (the
+ * 512-token tokenizer spends several per word). FactualityPrompt's own NLI and named-entity metrics need Wikipedia and
+ * a RoBERTa NLI model, which are not available here.
  */
 public final class DecodingStudy {
 
     /** One fact: the cloze prompt and its object. */
     public record Fact(String prompt, String answer) {
+        /** "{prompt} {answer}." (no second full stop after an answer that ends with one, "Washington, D.C."). */
         String sentence() {
-            return prompt + " " + answer + ".";
+            return prompt + " " + answer + (answer.endsWith(".") ? "" : ".");
         }
     }
 
-    /** What the study runs. */
-    public record Setup(int[] hidden, int[] layers, List<String> training, AlmFit.Settings apd, int factLimit,
-                        int fpPrompts, int factTokens, int fpTokens, long seed) {
+    /**
+     * What the study runs: the family (width, layers and training steps of each model, smallest first), the training
+     * settings they share, ALM''s settings, how many facts (0: all), FactualityPrompt prompts, new tokens per fact and
+     * per FactualityPrompt prompt, and the sampling seed.
+     */
+    public record Setup(int[] hidden, int[] layers, int[] steps, List<String> training, AlmFit.Settings apd,
+                        int factLimit, int fpPrompts, int factTokens, int fpTokens, long seed) {
         /**
-         * Four sizes of two layers (d 32, 48, 64, 96), 1,000 steps each at lr 3e-3 (about 30 epochs of the 505 fact
-         * sentences), ALM' 300 steps, every fact (24 new tokens), 100 FactualityPrompt prompts (48 new tokens).
+         * Four two-layer sizes (d 32, 64, 96, 128), 500 steps each at lr 3e-3 (batch 16, about 16 epochs) on the raw
+         * fact sentences (template raw: BOS + sentence + EOS; max_length 64 holds the longest, 63 tokens); ALM' 300
+         * steps on windows of 32 tokens from a sentence's BOS; every fact (24 new tokens), 100 FactualityPrompt prompts
+         * (48 new tokens).
          */
         public static Setup defaults() {
-            return new Setup(new int[] {32, 48, 64, 96}, new int[] {2, 2, 2, 2}, List.of("lr=3e-3", "epochs=1000",
-                    "max_steps=1000", "batch_size=16", "max_length=48", "schedule=cosine", "warmup_epochs=0",
-                    "clip_norm=1.0", "weight_decay=0", "seed=1234"), new AlmFit.Settings(10, 300, 4, 32, 1e-3, 100, 0),
-                    0, 100, 24, 48, 7);
+            return new Setup(new int[] {32, 64, 96, 128}, new int[] {2, 2, 2, 2}, new int[] {500, 500, 500, 500},
+                    List.of("lr=3e-3", "epochs=1000", "batch_size=16", "max_length=64", "template=raw",
+                            "schedule=cosine", "warmup_epochs=0", "clip_norm=1.0", "weight_decay=0", "seed=1234"),
+                    new AlmFit.Settings(10, 300, 4, 32, 1e-3, 100, 0), 0, 100, 24, 48, 7);
+        }
+
+        /** The fine-tuning settings of family model {@code i}: the shared ones and its number of steps. */
+        public List<String> training(int i) {
+            List<String> out = new ArrayList<>(training);
+            out.add("max_steps=" + steps[i]);
+            return out;
         }
     }
 
@@ -118,16 +136,18 @@ public final class DecodingStudy {
         if (setup.factLimit() > 0 && facts.size() > setup.factLimit()) {
             facts = facts.subList(0, setup.factLimit());
         }
-        List<QaRecord> corpus = facts.stream().map(f -> QaRecord.of("", f.sentence())).toList();
         Files.createDirectories(work);
         Path corpusFile = work.resolve("facts.txt");
         Files.write(corpusFile, facts.stream().map(Fact::sentence).toList(), StandardCharsets.UTF_8);
         List<CausalLM> family = new ArrayList<>();
         try (Tokenizer tok = Tokenizers.load(tokenizerFile)) {
+            List<Example> examples = trainingExamples(tok, facts, setup);
+            List<QaRecord> corpus = records(facts);
             for (int i = 0; i < setup.hidden().length; i++) {
                 Path dir = work.resolve("family-d" + setup.hidden()[i]);
                 String config = config(setup.hidden()[i], setup.layers()[i]);
-                String stamp = config + "\n" + setup.training() + "\n" + facts.size() + " facts\n";
+                List<String> training = setup.training(i);
+                String stamp = config + "\n" + training + "\n" + facts.size() + " facts\n";
                 Path stampFile = dir.resolve(STAMP);
                 if (Files.isRegularFile(stampFile) && Files.readString(stampFile).equals(stamp)) {
                     family.add(CausalLM.load(dir));
@@ -137,7 +157,7 @@ public final class DecodingStudy {
                 long t0 = System.nanoTime();
                 CausalLM m = CausalLM.randomInit(ModelConfig.parse(config, "decoding study family"), 1234, 0.02,
                         DataType.FLOAT);
-                FinetuneJob.run(new FinetuneJob.Inputs(m, tok, corpus, FinetuneJob.defaults().with(setup.training()),
+                FinetuneJob.run(new FinetuneJob.Inputs(m, tok, corpus, FinetuneJob.defaults().with(training),
                         dir, false, null));
                 Files.copy(tokenizerFile, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
                 Files.writeString(stampFile, stamp);
@@ -145,9 +165,9 @@ public final class DecodingStudy {
                 log.printf(Locale.ROOT, "  trained family-d%d (%d params) on %d fact sentences in %.0f s%n",
                         setup.hidden()[i], m.parameterCount(), facts.size(), (System.nanoTime() - t0) / 1e9);
             }
-            int[] tokens = encode(tok, facts.stream().map(Fact::sentence).toList());
             long t0 = System.nanoTime();
-            AlmFit.Result alm = AlmFit.fit(family, tokens, setup.apd(), line -> log.println("  " + line));
+            List<int[]> documents = examples.stream().map(Example::ids).toList();
+            AlmFit.Result alm = AlmFit.fit(family, documents, setup.apd(), line -> log.println("  " + line));
             Path almDir = work.resolve("alm");
             alm.alm().save(almDir);
             Files.copy(tokenizerFile, almDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
@@ -177,14 +197,33 @@ public final class DecodingStudy {
         }
     }
 
-    static int[] encode(Tokenizer tok, List<String> docs) {
-        List<Integer> all = new ArrayList<>();
-        for (String d : docs) {
-            for (int id : tok.encode(d, true)) {
-                all.add(id);
+    /** The training records: each fact sentence as raw text (an empty question, the sentence as the answer). */
+    static List<QaRecord> records(List<Fact> facts) {
+        return facts.stream().map(f -> QaRecord.of("", f.sentence())).toList();
+    }
+
+    /**
+     * The ids the family trains on, one example per fact (BOS + sentence + EOS with {@code template=raw}), checked
+     * uncut: a sentence longer than the training max_length is an error, not a silently shortened fact.
+     */
+    static List<Example> trainingExamples(Tokenizer tok, List<Fact> facts, Setup setup) {
+        Settings settings = FinetuneJob.defaults().with(setup.training(0));
+        List<Example> examples = FinetuneJob.examples(tok, records(facts), settings);
+        for (int i = 0; i < facts.size(); i++) {
+            int full = PromptTemplate.RAW.promptIds(tok, facts.get(i).sentence()).length
+                    + (tok.eosId().isPresent() ? 1 : 0);
+            if (examples.get(i).length() < full) {
+                throw new IllegalArgumentException("decoding study fact " + i + " (\"" + facts.get(i).sentence()
+                        + "\") has " + full + " tokens with BOS and EOS but max_length is "
+                        + settings.integer("max_length") + "; raise max_length in DecodingStudy.Setup.training");
             }
         }
-        return all.stream().mapToInt(Integer::intValue).toArray();
+        return examples;
+    }
+
+    /** The ids a prompt is decoded from: encoded as the family's training text starts (BOS + text). */
+    static List<int[]> promptIds(Tokenizer tok, List<String> prompts) {
+        return prompts.stream().map(p -> PromptTemplate.RAW.promptIds(tok, p)).toList();
     }
 
     static final int BATCH = 16;
@@ -199,7 +238,7 @@ public final class DecodingStudy {
         int correct = 0;
         for (int at = 0; at < facts.size(); at += BATCH) {
             List<Fact> part = facts.subList(at, Math.min(facts.size(), at + BATCH));
-            List<Generation> out = gen.generateText(part.stream().map(Fact::prompt).toList(),
+            List<Generation> out = gen.generate(promptIds(tok, part.stream().map(Fact::prompt).toList()),
                     config.apply(setup.factTokens()));
             for (int i = 0; i < part.size(); i++) {
                 if (out.get(i).text().strip().startsWith(part.get(i).answer())) {
@@ -211,7 +250,7 @@ public final class DecodingStudy {
         long tokens = 0;
         long t0 = System.nanoTime();
         for (int at = 0; at < fp.size(); at += BATCH) {
-            for (Generation g : gen.generateText(fp.subList(at, Math.min(fp.size(), at + BATCH)),
+            for (Generation g : gen.generate(promptIds(tok, fp.subList(at, Math.min(fp.size(), at + BATCH))),
                     config.apply(setup.fpTokens()).withEosIds())) {
                 texts.add(g.text());
                 tokens += g.ids().length;
