@@ -54,7 +54,7 @@ class DecodingStudyTest {
         List<String> training = new ArrayList<>(d.training());
         training.add("max_length=12");
         DecodingStudy.Setup shortSetup = new DecodingStudy.Setup(d.hidden(), d.layers(), d.steps(), training, d.apd(),
-                d.factLimit(), d.fpPrompts(), d.factTokens(), d.fpTokens(), d.seed());
+                d.factLimit(), d.fpPrompts(), d.factTokens(), d.fpTokens(), d.seed(), d.cdTaus(), d.apdTemperatures());
         try (Tokenizer tok = demoTokenizer()) {
             assertThatThrownBy(() -> DecodingStudy.trainingExamples(tok, facts, shortSetup))
                     .hasMessageContaining("decoding study fact 0").hasMessageContaining("max_length is 12")
