@@ -61,16 +61,16 @@ public final class DecodingStudy {
                         int factLimit, int fpPrompts, int factTokens, int fpTokens, long seed, double[] cdTaus,
                         double[] apdTemperatures) {
         /**
-         * Four two-layer sizes (d 32, 64, 96, 128), 500 steps each at lr 3e-3 (batch 16, about 16 epochs) on the raw
-         * fact sentences (template raw: BOS + sentence + EOS; max_length 64 holds the longest, 63 tokens); ALM' 300
-         * steps on windows of 32 tokens from a sentence's BOS; every fact (24 new tokens), 100 FactualityPrompt prompts
-         * (48 new tokens); the held-out sweep tries CD's tau in {0.1, 0.25, 0.5, 1} and APD's T in {0.25, 0.5, 1, 2}.
+         * Four two-layer sizes (d 32, 64, 96, 128), 500 steps each at lr 3e-3 (batch 16, about 23 epochs) on the first
+         * 350 fact sentences (template raw: BOS + sentence + EOS; max_length 64 holds the longest, 63 tokens); ALM' 300
+         * steps on windows of 32 tokens from a sentence's BOS; those 350 facts (24 new tokens), 100 FactualityPrompt
+         * prompts (48 new tokens); the held-out sweep tries CD's tau in {0.1, 0.25, 0.5, 1} and APD's T in {0.25, 0.5, 1, 2}.
          */
         public static Setup defaults() {
             return new Setup(new int[] {32, 64, 96, 128}, new int[] {2, 2, 2, 2}, new int[] {500, 500, 500, 500},
                     List.of("lr=3e-3", "epochs=1000", "batch_size=16", "max_length=64", "template=raw",
                             "schedule=cosine", "warmup_epochs=0", "clip_norm=1.0", "weight_decay=0", "seed=1234"),
-                    new AlmFit.Settings(10, 300, 4, 32, 1e-3, 100, 0), 0, 100, 24, 48, 7,
+                    new AlmFit.Settings(10, 300, 4, 32, 1e-3, 100, 0), 350, 100, 24, 48, 7,
                     new double[] {0.1, 0.25, 0.5, 1.0}, new double[] {0.25, 0.5, 1.0, 2.0});
         }
 
