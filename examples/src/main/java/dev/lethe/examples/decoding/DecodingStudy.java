@@ -64,7 +64,8 @@ public final class DecodingStudy {
          * Four two-layer sizes (d 32, 64, 96, 128), 500 steps each at lr 3e-3 (batch 16, about 23 epochs) on the first
          * 350 fact sentences (template raw: BOS + sentence + EOS; max_length 64 holds the longest, 63 tokens); ALM' 300
          * steps on windows of 32 tokens from a sentence's BOS; those 350 facts (24 new tokens), 100 FactualityPrompt
-         * prompts (48 new tokens); the held-out sweep tries CD's tau in {0.1, 0.25, 0.5, 1} and APD's T in {0.25, 0.5, 1, 2}.
+         * prompts (48 new tokens); the held-out sweep tries CD's tau in {0.1, 0.25, 0.5, 1} and APD's T in {0.25, 0.5,
+         * 1, 2}.
          */
         public static Setup defaults() {
             return new Setup(new int[] {32, 64, 96, 128}, new int[] {2, 2, 2, 2}, new int[] {500, 500, 500, 500},
