@@ -15,8 +15,8 @@ import dev.lethe.transformer.tokenizer.Tokenizers;
 import dev.lethe.unlearn.apd.AlmFit;
 import dev.lethe.unlearn.data.Example;
 import dev.lethe.unlearn.data.QaRecord;
-import dev.lethe.unlearn.recipe.Settings;
 import dev.lethe.unlearn.job.FinetuneJob;
+import dev.lethe.unlearn.recipe.Settings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -148,7 +148,7 @@ public final class DecodingStudy {
      * stamp of the same config, settings and facts is reused, ALM' is always fitted anew.
      */
     public static Outcome run(Path mquake, Path factualityPrompt, Path tokenizerFile, Path work, Setup setup,
-                                PrintStream log) throws IOException {
+                              PrintStream log) throws IOException {
         List<Fact> facts = facts(mquake);
         if (setup.factLimit() > 0 && facts.size() > setup.factLimit()) {
             facts = facts.subList(0, setup.factLimit());
