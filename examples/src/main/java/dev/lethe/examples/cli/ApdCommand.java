@@ -4,6 +4,9 @@ import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
 import dev.lethe.unlearn.apd.AlmFit;
+import dev.lethe.unlearn.data.Example;
+import dev.lethe.unlearn.data.QaRecord;
+import dev.lethe.unlearn.job.FinetuneJob;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +22,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code lethe apd fit --family DIR1,DIR2,DIR3[,...] --corpus FILE --out DIR [--steps N] [--top-k K] [--batch B]
  * [--length T] [--lr LR] [--seed S]}: trains ALM' for APD decoding ({@link AlmFit}) on a text corpus (one document per
- * non-empty line, encoded with the family's tokenizer and concatenated) and saves it, with the tokenizer, to DIR; then
+ * non-empty line, encoded with the family's tokenizer as BOS + line + EOS; windows start at a line's BOS) and saves
+ * it, with the tokenizer, to DIR; then
  * {@code lethe generate --model LARGEST --decoding apd --alm DIR} decodes with it.
  */
 @Command(name = "apd", mixinStandardHelpOptions = true, subcommands = ApdCommand.Fit.class,
@@ -84,8 +88,8 @@ public final class ApdCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(corpus + ": no such file (--corpus takes a text file, one document"
                         + " per line)");
             }
-            int[] tokens = encodeCorpus(corpus, AlmFit.family(models).get(0).sourceDir());
-            AlmFit.Result r = AlmFit.fit(models, tokens,
+            List<int[]> documents = encodeCorpus(corpus, AlmFit.family(models).get(0).sourceDir());
+            AlmFit.Result r = AlmFit.fit(models, documents,
                     new AlmFit.Settings(topK, steps, batch, length, lr, AlmFit.Settings.defaults().hidden(), seed),
                     line -> {
                         log.println(line);
@@ -99,25 +103,16 @@ public final class ApdCommand implements Callable<Integer> {
         }
     }
 
-    /** Every non-empty line of a text file encoded with the tokenizer of {@code modelDir} (with BOS), concatenated. */
-    static int[] encodeCorpus(Path file, Path modelDir) throws IOException {
-        List<int[]> docs = new ArrayList<>();
-        int total = 0;
+    /**
+     * Every non-empty line of a text file encoded as fine-tuning on raw text encodes it ({@code template=raw}: BOS +
+     * line + EOS, uncut), with the tokenizer of {@code modelDir}: one document per line.
+     */
+    static List<int[]> encodeCorpus(Path file, Path modelDir) throws IOException {
+        List<QaRecord> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank())
+                .map(l -> QaRecord.of("", l.strip())).toList();
         try (Tokenizer tok = Tokenizers.load(modelDir)) {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
-                    int[] ids = tok.encode(line.strip(), true);
-                    docs.add(ids);
-                    total += ids.length;
-                }
-            }
+            return FinetuneJob.examples(tok, lines, FinetuneJob.defaults().with(List.of("template=raw",
+                    "max_length=" + Integer.MAX_VALUE))).stream().map(Example::ids).toList();
         }
-        int[] all = new int[total];
-        int at = 0;
-        for (int[] d : docs) {
-            System.arraycopy(d, 0, all, at, d.length);
-            at += d.length;
-        }
-        return all;
     }
 }

@@ -101,10 +101,10 @@ public final class StudyCommand implements Callable<Integer> {
             }
         }
         Path dir = out.resolve("decoding");
-        List<DecodingStudy.Row> rows = DecodingStudy.run(mquake, fp,
+        DecodingStudy.Outcome outcome = DecodingStudy.run(mquake, fp,
                 home.resolve("demo").resolve("models").resolve("target").resolve("tokenizer.json"), dir,
                 DecodingStudy.Setup.defaults(), log);
-        String table = DecodingStudy.table(rows);
+        String table = DecodingStudy.table(outcome);
         Files.writeString(dir.resolve("results.md"), table);
         log.println();
         log.println(table);

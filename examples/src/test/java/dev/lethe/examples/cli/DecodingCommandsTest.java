@@ -9,8 +9,11 @@ import dev.lethe.transformer.generate.ContrastiveDecoding;
 import dev.lethe.transformer.generate.GenerationConfig;
 import dev.lethe.transformer.generate.Generator;
 import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.tokenizer.Tokenizer;
+import dev.lethe.transformer.tokenizer.Tokenizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +22,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * {@code generate --decoding cd|apd} and {@code apd fit} in-process on tiny random Llamas with stories260K's 512-token
  * tokenizer: the CLI's CD ids equal the Java API's, apd fit saves a loadable ALM' that generate --decoding apd uses,
- * and the bad inputs (missing ALM', alpha 0, another vocabulary) end with a clear message.
+ * and the bad inputs (missing ALM', alpha 0, another vocabulary) end with a clear message; apd fit's corpus lines are
+ * encoded as raw fine-tuning text (BOS + line + EOS).
  */
 class DecodingCommandsTest {
 
@@ -91,5 +95,22 @@ class DecodingCommandsTest {
         CliRun vocab = CliRun.of("generate", "--model", expert.toString(), "--prompt-ids", "1", "--max-new-tokens",
                 "2", "--decoding", "cd", "--amateur", other.toString());
         assertThat(vocab.err()).contains("vocab_size 300").contains("512");
+    }
+
+    @Test
+    void apdCorpusLinesAreEncodedAsRawTrainingText(@TempDir Path tmp) throws Exception {
+        Path model = tinyLlama(tmp.resolve("m"), 512, 16, 1);
+        Path corpus = tmp.resolve("corpus.txt");
+        Files.writeString(corpus, "Once upon a time there was a cat.\n\n  The cat liked the sun.  \n");
+        List<int[]> docs = ApdCommand.encodeCorpus(corpus, model);
+        try (Tokenizer tok = Tokenizers.load(model)) {
+            int bos = tok.bosId().orElseThrow();
+            int eos = tok.eosId().orElseThrow();
+            assertThat(docs).hasSize(2);
+            assertThat(docs.get(0)).containsExactly(IntStream.concat(IntStream.concat(IntStream.of(bos),
+                    IntStream.of(tok.encode("Once upon a time there was a cat.", false))), IntStream.of(eos)).toArray());
+            assertThat(docs.get(1)).containsExactly(IntStream.concat(IntStream.concat(IntStream.of(bos),
+                    IntStream.of(tok.encode("The cat liked the sun.", false))), IntStream.of(eos)).toArray());
+        }
     }
 }

@@ -80,12 +80,54 @@ public final class AlmFit {
         return f;
     }
 
+    /** Fits ALM' on windows that start anywhere in a token stream. */
     public static Result fit(Collection<CausalLM> models, int[] corpus, Settings s, Consumer<String> log) {
-        List<CausalLM> fam = family(models);
         if (corpus.length < s.length() + 1) {
             throw new IllegalArgumentException("the APD corpus has " + corpus.length + " tokens; at least "
                     + (s.length() + 1) + " are needed for windows of " + s.length());
         }
+        return fit(models, corpus, null, s, log);
+    }
+
+    /**
+     * Fits ALM' on documents encoded as the family was trained on them (e.g. BOS + text + EOS), concatenated in order;
+     * every window starts at the first token of a document, as a decoding prompt does (a window longer than its
+     * document runs on into the next ones).
+     */
+    public static Result fit(Collection<CausalLM> models, List<int[]> documents, Settings s, Consumer<String> log) {
+        int[] starts = windowStarts(documents, s.length());
+        if (starts.length == 0) {
+            throw new IllegalArgumentException("the APD corpus has " + documents.stream().mapToInt(d -> d.length).sum()
+                    + " tokens in " + documents.size() + " documents; at least " + s.length()
+                    + " are needed for windows of " + s.length());
+        }
+        int[] corpus = new int[documents.stream().mapToInt(d -> d.length).sum()];
+        int at = 0;
+        for (int[] d : documents) {
+            System.arraycopy(d, 0, corpus, at, d.length);
+            at += d.length;
+        }
+        return fit(models, corpus, starts, s, log);
+    }
+
+    /** The offsets of the documents' first tokens in their concatenation from which a whole window fits. */
+    static int[] windowStarts(List<int[]> documents, int length) {
+        int total = documents.stream().mapToInt(d -> d.length).sum();
+        List<Integer> starts = new ArrayList<>();
+        int at = 0;
+        for (int[] d : documents) {
+            if (at + length <= total) {
+                starts.add(at);
+            }
+            at += d.length;
+        }
+        return starts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** {@code starts}: where windows may start, null for anywhere. */
+    private static Result fit(Collection<CausalLM> models, int[] corpus, int[] starts, Settings s,
+                              Consumer<String> log) {
+        List<CausalLM> fam = family(models);
         long[] sizes = fam.stream().mapToLong(CausalLM::parameterCount).toArray();
         CausalLM alm = fam.get(0).copy();
         int vocab = alm.config().vocabSize();
@@ -101,8 +143,9 @@ public final class AlmFit {
         for (int step = 0; step < s.steps(); step++) {
             int[] ids = new int[positions];
             for (int b = 0; b < s.batch(); b++) {
-                System.arraycopy(corpus, rnd.nextInt(corpus.length - s.length() + 1), ids, b * s.length(),
-                        s.length());
+                int from = starts == null ? rnd.nextInt(corpus.length - s.length() + 1)
+                        : starts[rnd.nextInt(starts.length)];
+                System.arraycopy(corpus, from, ids, b * s.length(), s.length());
             }
             TokenBatch input = new TokenBatch(ids, s.batch(), s.length(), null, null);
             double[][][] logits = new double[fam.size()][][];

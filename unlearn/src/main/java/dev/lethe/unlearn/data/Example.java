@@ -13,6 +13,13 @@ public record Example(int[] prompt, int[] answer, boolean[] answerScored) {
         return prompt.length + answer.length;
     }
 
+    /** Every id of the example: the prompt's, then the answer's. */
+    public int[] ids() {
+        int[] all = java.util.Arrays.copyOf(prompt, length());
+        System.arraycopy(answer, 0, all, prompt.length, answer.length);
+        return all;
+    }
+
     /** The same example with only the given answer tokens scored. */
     public Example withScored(boolean[] scored) {
         if (scored.length != answer.length) {

@@ -4,7 +4,6 @@ import dev.lethe.optim.rule.WeightedSum;
 import dev.lethe.optim.train.RunFolderLock;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
-import dev.lethe.unlearn.data.Encoder;
 import dev.lethe.unlearn.data.Example;
 import dev.lethe.unlearn.data.QaRecord;
 import dev.lethe.unlearn.objective.Objective;
@@ -43,13 +42,20 @@ public final class FinetuneJob {
         return s.with(List.of("lr=1e-5", "epochs=5", "weight_decay=0", "warmup_epochs=0"));
     }
 
+    /**
+     * The token ids a fine-tuning run with settings {@code s} trains on: each record through the template, BOS/EOS rule
+     * and max_length of {@code s} (what {@link #run} encodes).
+     */
+    public static List<Example> examples(Tokenizer tokenizer, List<QaRecord> records, Settings s) {
+        return UnlearnJob.encoder(tokenizer, s).encodeAll(records);
+    }
+
     public static TrainingRun.Outcome run(Inputs in) throws IOException {
         Settings s = LoraTraining.attach(in.model(), in.settings());
         if (!s.string("su").equals("none")) {
             throw new IllegalArgumentException("token selection (su) applies to unlearning, not fine-tuning");
         }
-        Encoder enc = UnlearnJob.encoder(in.tokenizer(), s);
-        List<Example> train = enc.encodeAll(in.records());
+        List<Example> train = examples(in.tokenizer(), in.records(), s);
         Objective nll = new RetainNll("train");
         try (RunFolderLock lock = RunFolderLock.acquire(in.out(), "FinetuneJob")) {
             if (s.asMap().containsKey(TrainingRun.RECORD_STEPS) && s.integer(TrainingRun.RECORD_STEPS) != 0) {

@@ -37,6 +37,17 @@ class AlmFitTest {
     }
 
     @Test
+    void windowsStartAtDocumentStartsWhereAWholeWindowFits() {
+        List<int[]> docs = List.of(new int[5], new int[3], new int[7]);
+        assertThat(AlmFit.windowStarts(docs, 6)).containsExactly(0, 5, 8);
+        assertThat(AlmFit.windowStarts(docs, 8)).containsExactly(0, 5);
+        assertThat(AlmFit.windowStarts(docs, 16)).isEmpty();
+        List<CausalLM> fam = List.of(llama(24, 16, 1, 1), llama(24, 24, 1, 2), llama(24, 32, 2, 3));
+        assertThatThrownBy(() -> AlmFit.fit(fam, docs, new AlmFit.Settings(5, 1, 2, 16, 3e-3, 16, 0), null))
+                .hasMessageContaining("15 tokens in 3 documents").hasMessageContaining("windows of 16");
+    }
+
+    @Test
     void badFamiliesAreClearErrors() {
         assertThatThrownBy(() -> AlmFit.family(List.of(llama(24, 16, 1, 1), llama(24, 24, 1, 2))))
                 .hasMessageContaining("at least 3 models");
