@@ -35,6 +35,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final AtomicReference<ServedModel> pending = new AtomicReference<>();
     private final Thread thread;
     private final BufferPool pool = new BufferPool();
+    private final StepProfile profile;
     private volatile ServedModel current;
     private volatile boolean closed;
     private volatile int running;
@@ -57,6 +58,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.waiting = new ArrayBlockingQueue<>(queueCapacity);
         this.metrics = metrics;
+        this.profile = metrics.steps();
         metrics.gauges(() -> running, waiting::size);
         this.thread = new Thread(this::loop, "lethe-batch-scheduler");
         thread.setDaemon(true);
@@ -194,7 +196,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
         KvCache fresh = KvCache.forModel(current.model(), b, maxLen);
         double[][] logits = forward(new TokenBatch(ids, b, maxLen, mask, TokenBatch.positionsFromMask(mask, b,
-                maxLen)), fresh);
+                maxLen)), fresh, StepProfile.Part.PREFILL_FORWARD);
         List<KvCache.Row> rows = new ArrayList<>();
         List<Sequence> next = new ArrayList<>();
         for (int i = 0; i < active.size(); i++) {
@@ -227,7 +229,8 @@ public final class BatchScheduler implements AutoCloseable {
             mask[i] = 1;
             positions[i] = s.used - 1;
         }
-        double[][] logits = forward(new TokenBatch(ids, b, 1, mask, positions), cache);
+        double[][] logits = forward(new TokenBatch(ids, b, 1, mask, positions), cache,
+                StepProfile.Part.DECODE_FORWARD);
         List<KvCache.Row> rows = new ArrayList<>();
         List<Sequence> next = new ArrayList<>();
         for (int i = 0; i < b; i++) {
@@ -244,6 +247,7 @@ public final class BatchScheduler implements AutoCloseable {
 
     /** The running batch becomes {@code next}, its cache rebuilt from {@code rows}; the old cache is freed. */
     private void regroup(List<Sequence> next, List<KvCache.Row> rows) {
+        profile.start();
         KvCache old = cache;
         active = next;
         if (next.isEmpty()) {
@@ -258,15 +262,19 @@ public final class BatchScheduler implements AutoCloseable {
         if (old != null) {
             old.release();
         }
+        profile.stop(StepProfile.Part.REGROUP, next.size());
     }
 
     /** The next-token logits [B][V] of the last position of {@code input}. */
-    private double[][] forward(TokenBatch input, KvCache kv) {
+    private double[][] forward(TokenBatch input, KvCache kv, StepProfile.Part part) {
         int b = input.batch();
         int v = current.model().config().vocabSize();
         double[][] rows = new double[b][v];
         try (Tape tape = Tape.inference(pool)) {
+            profile.start();
             INDArray out = current.model().forward(tape, input, kv, false).logits().value();
+            profile.stop(part, b);
+            profile.start();
             long[] stride = out.stride();
             long t = out.size(1) - 1;
             Buf buf = Buf.of(out);
@@ -276,6 +284,7 @@ public final class BatchScheduler implements AutoCloseable {
                     rows[i][j] = buf.get((int) (base + j * stride[2]));
                 }
             }
+            profile.stop(StepProfile.Part.LOGITS_COPY, b);
         }
         return rows;
     }
@@ -321,6 +330,7 @@ public final class BatchScheduler implements AutoCloseable {
             if (System.nanoTime() > c.deadlineNanos()) {
                 return end(Completion.Finish.TIMEOUT);
             }
+            profile.start();
             double[][] scores = {c.logprobs() ? raw.clone() : raw};
             if (!chain.isEmpty()) {
                 DecodingStep ctx = new DecodingStep(generated(), new int[][] {Arrays.copyOf(tokens, used)}, null,
@@ -332,9 +342,13 @@ public final class BatchScheduler implements AutoCloseable {
             int tok = c.config().sample() ? Sampling.sample(scores[0], random) : Sampling.argmax(scores[0]);
             double logprob = c.logprobs() ? logSoftmaxAt(raw, tok) : Double.NaN;
             tokens[used++] = tok;
+            profile.stop(StepProfile.Part.SAMPLE, 1);
+            profile.start();
             String whole = model.tokenizer().decode(Arrays.copyOf(tokens, used), true);
             text = whole.startsWith(promptText) ? whole.substring(promptText.length())
                     : model.tokenizer().decode(Arrays.copyOfRange(tokens, c.promptLength(), used), true);
+            profile.stop(StepProfile.Part.DETOKENIZE, 1);
+            profile.start();
             Completion.Finish finish = null;
             List<String> stops = c.config().stopStrings();
             int cut = firstStop(text, stops);
@@ -352,6 +366,7 @@ public final class BatchScheduler implements AutoCloseable {
                 emitted = safe;
             }
             c.listener().token(tok, delta, logprob);
+            profile.stop(StepProfile.Part.STOP_AND_STREAM, 1);
             return finish == null || end(finish);
         }
 
