@@ -8,6 +8,7 @@ import dev.lethe.transformer.generate.LogitsProcessor;
 import dev.lethe.transformer.generate.Sampling;
 import dev.lethe.transformer.model.KvCache;
 import dev.lethe.transformer.model.TokenBatch;
+import dev.lethe.transformer.tokenizer.IncrementalDetokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -272,7 +273,7 @@ public final class BatchScheduler implements AutoCloseable {
         double[][] rows = new double[b][v];
         try (Tape tape = Tape.inference(pool)) {
             profile.start();
-            INDArray out = current.model().forward(tape, input, kv, false).logits().value();
+            INDArray out = current.model().forwardLast(tape, input, kv).logits().value();
             profile.stop(part, b);
             profile.start();
             long[] stride = out.stride();
@@ -297,7 +298,8 @@ public final class BatchScheduler implements AutoCloseable {
         final SplittableRandom random;
         final List<LogitsProcessor> chain;
         final Set<Integer> eos;
-        final String promptText;
+        final IncrementalDetokenizer detokenizer;
+        final int longestStop;
         int used;
         String text = "";
         String emitted = "";
@@ -311,7 +313,8 @@ public final class BatchScheduler implements AutoCloseable {
             this.random = new SplittableRandom(c.config().seed());
             this.chain = c.config().chain();
             this.eos = c.config().eosIds() != null ? Set.copyOf(c.config().eosIds()) : model.eosIds();
-            this.promptText = model.tokenizer().decode(c.prompt(), true);
+            this.detokenizer = new IncrementalDetokenizer(model.tokenizer(), c.prompt());
+            this.longestStop = c.config().stopStrings().stream().mapToInt(String::length).max().orElse(0);
         }
 
         int generated() {
@@ -344,14 +347,14 @@ public final class BatchScheduler implements AutoCloseable {
             tokens[used++] = tok;
             profile.stop(StepProfile.Part.SAMPLE, 1);
             profile.start();
-            String whole = model.tokenizer().decode(Arrays.copyOf(tokens, used), true);
-            text = whole.startsWith(promptText) ? whole.substring(promptText.length())
-                    : model.tokenizer().decode(Arrays.copyOfRange(tokens, c.promptLength(), used), true);
+            detokenizer.add(tok);
+            text = detokenizer.text();
             profile.stop(StepProfile.Part.DETOKENIZE, 1);
             profile.start();
             Completion.Finish finish = null;
             List<String> stops = c.config().stopStrings();
-            int cut = firstStop(text, stops);
+            // earlier texts held no stop string, so only ones reaching into the changed end can be new
+            int cut = firstStop(text, stops, Math.max(0, detokenizer.changedFrom() - longestStop + 1));
             if (cut >= 0) {
                 text = text.substring(0, cut);
                 finish = Completion.Finish.STOP;
@@ -394,11 +397,11 @@ public final class BatchScheduler implements AutoCloseable {
         return raw[tok] - max - Math.log(sum);
     }
 
-    /** Start of the earliest stop string in {@code text}, or -1. */
-    static int firstStop(String text, List<String> stops) {
+    /** Start of the earliest stop string in {@code text} that starts at or after {@code from}, or -1. */
+    static int firstStop(String text, List<String> stops, int from) {
         int best = -1;
         for (String s : stops) {
-            int at = text.indexOf(s);
+            int at = text.indexOf(s, from);
             if (at >= 0 && (best < 0 || at < best)) {
                 best = at;
             }
