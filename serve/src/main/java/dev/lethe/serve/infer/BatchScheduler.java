@@ -43,6 +43,12 @@ public final class BatchScheduler implements AutoCloseable {
     private List<Sequence> active = new ArrayList<>();
     private List<Sequence> joining = new ArrayList<>();
     private KvCache cache;
+    private final int prefillTokens;
+    private Prefill prefilling;
+
+    /** Prompt tokens a step prefills by default (all joiners' rows together; see {@link #BatchScheduler(ServedModel,
+     * int, int, ServeMetrics, int)}). */
+    public static final int DEFAULT_PREFILL_TOKENS = 512;
 
     /** The queue refused a request. */
     public static final class QueueFullException extends Exception {
@@ -52,9 +58,20 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     public BatchScheduler(ServedModel model, int maxBatch, int queueCapacity, ServeMetrics metrics) {
-        if (maxBatch < 1 || queueCapacity < 1) {
-            throw new IllegalArgumentException("max batch and queue capacity must be >= 1");
+        this(model, maxBatch, queueCapacity, metrics, DEFAULT_PREFILL_TOKENS);
+    }
+
+    /**
+     * A scheduler whose steps prefill at most {@code prefillTokens} prompt tokens (over all joining rows; at least one
+     * position per row): longer prompts are prefilled in chunks, each step also decoding the running batch, so a long
+     * prompt does not stall the sequences already streaming.
+     */
+    public BatchScheduler(ServedModel model, int maxBatch, int queueCapacity, ServeMetrics metrics,
+            int prefillTokens) {
+        if (maxBatch < 1 || queueCapacity < 1 || prefillTokens < 1) {
+            throw new IllegalArgumentException("max batch, queue capacity and prefill tokens per step must be >= 1");
         }
+        this.prefillTokens = prefillTokens;
         this.current = model;
         this.maxBatch = maxBatch;
         this.waiting = new ArrayBlockingQueue<>(queueCapacity);
@@ -104,6 +121,11 @@ public final class BatchScheduler implements AutoCloseable {
         for (Sequence s : active) {
             s.c.listener().finished(Completion.Finish.CANCELLED, s.text, s.c.promptLength(), s.generated());
         }
+        if (prefilling != null) {
+            for (Sequence s : prefilling.rows) {
+                s.c.listener().finished(Completion.Finish.CANCELLED, "", s.c.promptLength(), 0);
+            }
+        }
         Completion c;
         while ((c = waiting.poll()) != null) {
             c.listener().finished(Completion.Finish.CANCELLED, "", c.promptLength(), 0);
@@ -133,6 +155,10 @@ public final class BatchScheduler implements AutoCloseable {
                     cache.release();
                 }
                 cache = null;
+                if (prefilling != null) {
+                    prefilling.cache.release();
+                }
+                prefilling = null;
                 running = 0;
             }
         }
@@ -140,13 +166,13 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void step() throws InterruptedException {
         ServedModel next = pending.get();
-        if (next != null && active.isEmpty()) {
+        if (next != null && active.isEmpty() && prefilling == null) {
             current = next;
             pending.compareAndSet(next, null);
         }
         List<Sequence> joiners = new ArrayList<>();
         joining = joiners;
-        if (pending.get() == null) {
+        if (pending.get() == null && prefilling == null) {
             if (active.isEmpty()) {
                 Completion c = waiting.poll(50, TimeUnit.MILLISECONDS);
                 if (c != null) {
@@ -159,8 +185,13 @@ public final class BatchScheduler implements AutoCloseable {
             }
         }
         if (!joiners.isEmpty()) {
-            prefill(joiners);
-        } else if (!active.isEmpty()) {
+            prefilling = new Prefill(joiners);
+        }
+        if (prefilling != null) {
+            joining = prefilling.rows;
+            prefillChunk();
+        }
+        if (!active.isEmpty()) {
             decode();
         }
         joining = new ArrayList<>();
@@ -178,26 +209,69 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** Runs the joiners' prompts as one left-padded batch, samples their first tokens, merges them into the batch. */
-    private void prefill(List<Sequence> joiners) {
-        int b = joiners.size();
-        int maxLen = 0;
-        for (Sequence s : joiners) {
-            maxLen = Math.max(maxLen, s.c.promptLength());
-        }
-        int[] ids = new int[b * maxLen];
-        int[] mask = new int[b * maxLen];
-        for (int i = 0; i < b; i++) {
-            Completion c = joiners.get(i).c;
-            int off = maxLen - c.promptLength();
-            for (int t = 0; t < c.promptLength(); t++) {
-                ids[i * maxLen + off + t] = c.promptToken(t);
-                mask[i * maxLen + off + t] = 1;
+    /** Prompts being prefilled, a chunk of positions per step, left-padded in a cache of their own. */
+    private final class Prefill {
+        final List<Sequence> rows;
+        final int length;
+        final int[] ids;
+        final int[] mask;
+        final int[] positions;
+        final KvCache cache;
+        int done;
+
+        Prefill(List<Sequence> rows) {
+            this.rows = rows;
+            int b = rows.size();
+            int maxLen = 0;
+            for (Sequence s : rows) {
+                maxLen = Math.max(maxLen, s.c.promptLength());
             }
+            length = maxLen;
+            ids = new int[b * maxLen];
+            mask = new int[b * maxLen];
+            for (int i = 0; i < b; i++) {
+                Completion c = rows.get(i).c;
+                int off = maxLen - c.promptLength();
+                for (int t = 0; t < c.promptLength(); t++) {
+                    ids[i * maxLen + off + t] = c.promptToken(t);
+                    mask[i * maxLen + off + t] = 1;
+                }
+            }
+            positions = TokenBatch.positionsFromMask(mask, b, maxLen);
+            cache = KvCache.forModel(current.model(), b, maxLen);
         }
-        KvCache fresh = KvCache.forModel(current.model(), b, maxLen);
-        double[][] logits = forward(new TokenBatch(ids, b, maxLen, mask, TokenBatch.positionsFromMask(mask, b,
-                maxLen)), fresh, StepProfile.Part.PREFILL_FORWARD);
+
+        /** Positions [from, from + n) of every row. */
+        TokenBatch chunk(int from, int n) {
+            int b = rows.size();
+            int[] ci = new int[b * n];
+            int[] cm = new int[b * n];
+            int[] cp = new int[b * n];
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(ids, i * length + from, ci, i * n, n);
+                System.arraycopy(mask, i * length + from, cm, i * n, n);
+                System.arraycopy(positions, i * length + from, cp, i * n, n);
+            }
+            return new TokenBatch(ci, b, n, cm, cp);
+        }
+    }
+
+    /**
+     * Runs the next chunk of the prompts being prefilled; after the last one, samples their first tokens and merges
+     * them into the running batch.
+     */
+    private void prefillChunk() {
+        Prefill p = prefilling;
+        int b = p.rows.size();
+        int n = Math.min(p.length - p.done, Math.max(1, prefillTokens / b));
+        double[][] logits = forward(p.chunk(p.done, n), p.cache, StepProfile.Part.PREFILL_FORWARD);
+        p.done += n;
+        if (p.done < p.length) {
+            return;
+        }
+        prefilling = null;
+        List<Sequence> joiners = p.rows;
+        KvCache fresh = p.cache;
         List<KvCache.Row> rows = new ArrayList<>();
         List<Sequence> next = new ArrayList<>();
         for (int i = 0; i < active.size(); i++) {

@@ -50,6 +50,12 @@ public final class StepProfile {
         acc[2]++;
     }
 
+    /** Number of timed runs of {@code part} since the last {@link #reset}. */
+    public synchronized long calls(Part part) {
+        long[] a = parts.get(part);
+        return a == null ? 0 : a[2];
+    }
+
     /** Forgets every measurement. */
     public synchronized void reset() {
         parts.clear();
