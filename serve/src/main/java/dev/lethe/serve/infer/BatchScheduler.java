@@ -23,7 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Continuous batching: one thread runs the model for every sequence in flight. Between two decode steps, sequences
  * that finished (EOS, stop string, max tokens, deadline, cancellation) leave the running batch and waiting ones join:
- * the joiners' prompts are prefilled together (left-padded, in a cache of their own), then {@link KvCache#regroup}
+ * the joiners' prompts are prefilled together (left-padded, in a cache of their own, at most {@code prefillTokens}
+ * positions over all their rows per step, each step also decoding the running batch), then {@link KvCache#regroup}
  * builds the next running cache from the rows still running and the new rows, each with its own slots, right-aligned.
  * A decode step feeds every running row its last token at its own position. Waiting requests sit in a bounded queue;
  * {@link #submit} refuses when it is full (HTTP 429). A new model ({@link #swap}) is taken between requests: no new
