@@ -50,10 +50,18 @@ public final class ServeBench {
     /** Runs each concurrency level against {@code baseUrl} serving {@code model} with a vocabulary of {@code vocab}. */
     public static List<Level> run(String baseUrl, String model, int vocab, int[] concurrency, int promptTokens,
             int maxTokens, int requests) throws Exception {
+        return run(baseUrl, model, vocab, concurrency, promptTokens, maxTokens, requests, () -> { }, l -> { });
+    }
+
+    /** {@link #run} with {@code beforeLevel} called before each level (after the warm-up) and {@code afterLevel}. */
+    public static List<Level> run(String baseUrl, String model, int vocab, int[] concurrency, int promptTokens,
+            int maxTokens, int requests, Runnable beforeLevel, java.util.function.Consumer<Level> afterLevel)
+            throws Exception {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
         List<Level> out = new ArrayList<>();
         request(client, baseUrl, model, vocab, promptTokens, Math.min(8, maxTokens), 999); // warm-up
         for (int c : concurrency) {
+            beforeLevel.run();
             ExecutorService pool = Executors.newFixedThreadPool(c);
             long t0 = System.nanoTime();
             List<Future<List<Sample>>> fs = new ArrayList<>();
@@ -78,8 +86,10 @@ public final class ServeBench {
             double perRequest = all.stream().mapToDouble(s -> (s.tokens() - 1) / (s.total() - s.ttft())).average()
                     .orElse(0);
             int tokens = all.stream().mapToInt(Sample::tokens).sum();
-            out.add(new Level(c, all.size(), quantile(ttft, 0.5), quantile(ttft, 0.95), quantile(total, 0.5),
-                    perRequest, tokens / wall));
+            Level level = new Level(c, all.size(), quantile(ttft, 0.5), quantile(ttft, 0.95), quantile(total, 0.5),
+                    perRequest, tokens / wall);
+            afterLevel.accept(level);
+            out.add(level);
         }
         return out;
     }

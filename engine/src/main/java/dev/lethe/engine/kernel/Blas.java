@@ -162,6 +162,38 @@ public final class Blas {
         }
     }
 
+    /**
+     * {@code y = alpha op(A) x + beta y} on sub-arrays addressed by offsets, as {@link #gemm(INDArray, long, int,
+     * boolean, INDArray, long, int, boolean, INDArray, long, int, int, int, int, double, double) gemm} addresses them:
+     * A is m x n row-major from {@code aOff} with rows {@code lda} apart, x and y contiguous (n and m long, or m and n
+     * with {@code transA}). One output row of a product runs through GEMV, without GEMM's packing: KV-cache decoding's
+     * per-head scores and weighted sums.
+     */
+    public static void gemv(INDArray a, long aOff, int lda, boolean transA, INDArray x, long xOff, INDArray y,
+            long yOff, int m, int n, double alpha, double beta) {
+        DataType dt = y.dataType();
+        int in = transA ? m : n;
+        int out = transA ? n : m;
+        if (!DIRECT || a.dataType() != dt || x.dataType() != dt || dt != DataType.FLOAT && dt != DataType.DOUBLE) {
+            // y^T = x^T op(A)^T as a one-row product
+            gemm(x, xOff, in, false, a, aOff, lda, !transA, y, yOff, out, 1, out, in, alpha, beta);
+            return;
+        }
+        int op = transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        int row = openblas_nolapack.CblasRowMajor;
+        if (dt == DataType.FLOAT) {
+            openblas_nolapack.cblas_sgemv(row, op, m, n, (float) alpha,
+                    new FloatPointer(a.data().addressPointer()).position(first(a) + aOff), lda,
+                    new FloatPointer(x.data().addressPointer()).position(first(x) + xOff), 1, (float) beta,
+                    new FloatPointer(y.data().addressPointer()).position(first(y) + yOff), 1);
+        } else {
+            openblas_nolapack.cblas_dgemv(row, op, m, n, alpha,
+                    new DoublePointer(a.data().addressPointer()).position(first(a) + aOff), lda,
+                    new DoublePointer(x.data().addressPointer()).position(first(x) + xOff), 1, beta,
+                    new DoublePointer(y.data().addressPointer()).position(first(y) + yOff), 1);
+        }
+    }
+
     /** A rows x cols row-major view of x's memory from {@code off} elements on, rows {@code ld} apart. */
     private static INDArray window(INDArray x, long off, int rows, int cols, int ld) {
         return Nd4j.create(x.data(), new long[] {rows, cols}, new long[] {ld, 1}, x.offset() + off, 'c',

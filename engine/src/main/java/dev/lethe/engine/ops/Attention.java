@@ -161,89 +161,70 @@ public final class Attention {
     }
 
     /**
-     * Inference with one query position per row (KV-cache decoding), float32: scores, masked softmax and the weighted
-     * sum of values computed per head in Java straight from the (possibly strided) q, k and v views, without copying
-     * the cache views dense or issuing two small GEMMs per head (whose per-call overhead dominates decoding). The
-     * softmax is the same row kernel as the general path; dot products accumulate in float32 in key order, so values
-     * agree with the GEMM path to float rounding. Nothing is recorded (callers ensure no input needs a gradient).
+     * Inference with one query position per row (KV-cache decoding), float32. Per (batch row, KV head) unit: the
+     * scores of its group of query heads against the cached keys, S = scale Q K^T (one GEMV per head when the group is
+     * one head, else one GEMM), the masked softmax of each row in Java, then O = P V straight into the output (GEMV
+     * or GEMM again). Operands are addressed by offsets into the cache views (rows of keys and values are a cache
+     * row's stride apart), so nothing is copied. The score rows are {@code tk} rounded up to 64 apart, so the pool
+     * hands out the same buffer for 64 steps while the cache grows. Nothing is recorded (callers ensure no input needs
+     * a gradient).
      */
     private static Tensor decodeStep(Tape tape, Tensor q, Tensor k, Tensor v, int[] keyMask, double scale,
             boolean causal) {
-        INDArray qv = q.value();
-        INDArray kv = k.value();
-        INDArray vv = v.value();
-        long[] qs = qv.shape();
-        long[] ks = kv.shape();
+        INDArray qv = unitLast(tape, q.value());
+        INDArray kv = unitLast(tape, k.value());
+        INDArray vv = unitLast(tape, v.value());
         checkShapes(qv, kv, vv, keyMask);
-        int b = (int) qs[0];
-        int h = (int) qs[1];
-        int dh = (int) qs[3];
-        int hkv = (int) ks[1];
-        int tk = (int) ks[2];
-        int group = h / hkv;
-        int past = tk - 1;
-        INDArray probs = tape.allocate(q.dtype(), (long) b * h, tk);
-        INDArray out = tape.allocate(q.dtype(), b, 1, h, dh);
-        Buf pp = Buf.of(probs);
-        FloatBuffer fp = pp.floats();
-        FloatBuffer fq = Buf.of(qv).floats();
-        FloatBuffer fk = Buf.of(kv).floats();
-        FloatBuffer fv = Buf.of(vv).floats();
-        FloatBuffer fo = Buf.of(out).floats();
         long[] qst = qv.stride();
         long[] kst = kv.stride();
         long[] vst = vv.stride();
-        boolean kUnit = kst[3] == 1;
-        boolean vUnit = vst[3] == 1;
-        float fscale = (float) scale;
-        Par.range(b * h, 4L * tk * dh, (lo, hi) -> {
-            float[] qrow = new float[dh];
-            float[] row = new float[dh];
-            float[] acc = new float[dh];
-            float[] sbuf = new float[tk];
-            for (int bh = lo; bh < hi; bh++) {
-                int bi = bh / h;
-                int hi2 = bh % h;
-                int hk = hi2 / group;
-                int qo = (int) (bi * qst[0] + hi2 * qst[1]);
-                for (int d = 0; d < dh; d++) {
-                    qrow[d] = fq.get(qo + (int) (d * qst[3]));
+        int b = (int) qv.size(0);
+        int h = (int) qv.size(1);
+        int dh = (int) qv.size(3);
+        int hkv = (int) kv.size(1);
+        int tk = (int) kv.size(2);
+        int group = h / hkv;
+        int ld = (tk + 63) / 64 * 64;
+        INDArray scores = tape.allocate(q.dtype(), (long) b * h, ld);
+        INDArray out = tape.allocate(q.dtype(), b, 1, h, dh);
+        FloatBuffer sp = Buf.of(scores).floats();
+        int units = b * hkv;
+        boolean split = Par.threads() > 1 && units > 1;
+        Blas.singleThreadedIf(split, () -> split(split, units, 4L * group * tk * dh, (lo, hi) -> {
+            float[] row = new float[tk];
+            for (int u = lo; u < hi; u++) {
+                int bi = u / hkv;
+                int hk = u % hkv;
+                int hq = hk * group;
+                long qOff = bi * qst[0] + hq * qst[1];
+                long kOff = bi * kst[0] + hk * kst[1];
+                long vOff = bi * vst[0] + hk * vst[1];
+                long sOff = (long) (bi * h + hq) * ld;
+                long oOff = (long) (bi * h + hq) * dh;
+                if (group == 1) {
+                    Blas.gemv(kv, kOff, (int) kst[2], false, qv, qOff, scores, sOff, tk, dh, scale, 0.0);
+                } else {
+                    Blas.gemm(qv, qOff, (int) qst[1], false, kv, kOff, (int) kst[2], true, scores, sOff, ld, group,
+                            tk, dh, scale, 0.0);
                 }
-                for (int j = 0; j < tk; j++) {
-                    int ko = (int) (bi * kst[0] + hk * kst[1] + j * kst[2]);
-                    if (kUnit) {
-                        fk.get(ko, row, 0, dh);
-                    } else {
-                        for (int d = 0; d < dh; d++) {
-                            row[d] = fk.get(ko + (int) (d * kst[3]));
-                        }
-                    }
-                    float dot = 0f;
-                    for (int d = 0; d < dh; d++) {
-                        dot += qrow[d] * row[d];
-                    }
-                    fp.put(bh * tk + j, dot * fscale);
+                for (int gi = 0; gi < group; gi++) {
+                    // the one query sits at the last position: causal or not, it sees every cached key
+                    softmaxRowF(sp, (int) sOff + gi * ld, tk, tk, keyMask, bi * tk, row);
                 }
-                softmaxRowF(fp, bh * tk, tk, causal ? Math.min(tk, past + 1) : tk, keyMask, bi * tk, sbuf);
-                java.util.Arrays.fill(acc, 0f);
-                for (int j = 0; j < tk; j++) {
-                    float pj = fp.get(bh * tk + j);
-                    int vo = (int) (bi * vst[0] + hk * vst[1] + j * vst[2]);
-                    if (vUnit) {
-                        fv.get(vo, row, 0, dh);
-                    } else {
-                        for (int d = 0; d < dh; d++) {
-                            row[d] = fv.get(vo + (int) (d * vst[3]));
-                        }
-                    }
-                    for (int d = 0; d < dh; d++) {
-                        acc[d] += pj * row[d];
-                    }
+                if (group == 1) {
+                    Blas.gemv(vv, vOff, (int) vst[2], true, scores, sOff, out, oOff, tk, dh, 1.0, 0.0);
+                } else {
+                    Blas.gemm(scores, sOff, ld, false, vv, vOff, (int) vst[2], false, out, oOff, dh, group, dh, tk,
+                            1.0, 0.0);
                 }
-                fo.put((bi * h + hi2) * dh, acc, 0, dh);
             }
-        });
+        }));
         return tape.constant(out);
+    }
+
+    /** x itself when its last dimension has unit stride (cache views do), else a dense copy. */
+    private static INDArray unitLast(Tape tape, INDArray x) {
+        return x.stride(x.rank() - 1) == 1 ? x : Views.dense(tape, x);
     }
 
     /**

@@ -82,6 +82,9 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--prompt", description = "Prompt tokens (default: ${DEFAULT-VALUE}).")
         int prompt = 32;
 
+        @Option(names = "--batch", description = "Sequences decoded together (default: ${DEFAULT-VALUE}).")
+        int batch = 1;
+
         @Option(names = "--new-tokens", description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
         int newTokens = 128;
 
@@ -91,7 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             CausalLM model = GenerateBench.model(workload);
-            GenerateBench.Result r = GenerateBench.run(workload, model, prompt, newTokens, repeats);
+            GenerateBench.Result r = GenerateBench.run(workload, model, batch, prompt, newTokens, repeats);
             PrintWriter out = spec.commandLine().getOut();
             out.println(r.toJson());
             out.flush();

@@ -1,5 +1,6 @@
 package dev.lethe.examples.cli;
 
+import dev.lethe.engine.kernel.Profile;
 import dev.lethe.examples.bench.TrainBench;
 import dev.lethe.serve.LetheServer;
 import dev.lethe.serve.ServeBench;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine;
@@ -47,6 +49,11 @@ public final class ServeBenchCommand implements Callable<Integer> {
     @Option(names = "--requests", description = "Requests per client per level (default: ${DEFAULT-VALUE}).")
     int requests = 2;
 
+    @Option(names = "--profile", description = "After each level, print to stderr where the scheduler thread's time"
+            + " went (per part of a step, wall and thread-CPU seconds; decode step cost per batch size) and the"
+            + " summed GEMM time.")
+    boolean profile;
+
     @Override
     public Integer call() throws Exception {
         Path dir;
@@ -72,11 +79,21 @@ public final class ServeBenchCommand implements Callable<Integer> {
         try (LetheServer server = LetheServer.start(ServerConfig.of(dir).withModelId("bench").withPort(0)
                 .withBatching(maxBatch, maxBatch * 2, Duration.ofMinutes(30)))) {
             int vocab = CausalLM.load(dir, DataType.FLOAT).config().vocabSize();
-            for (ServeBench.Level l : ServeBench.run(server.url(), "bench", vocab, concurrency, promptTokens,
-                    maxTokens, requests)) {
+            PrintWriter err = spec.commandLine().getErr();
+            Profile.enable(profile);
+            ServeBench.run(server.url(), "bench", vocab, concurrency, promptTokens, maxTokens, requests, () -> {
+                server.metrics().steps().reset();
+                Profile.reset();
+            }, l -> {
                 out.println(l.toJson());
                 out.flush();
-            }
+                if (profile) {
+                    err.printf(Locale.ROOT, "concurrency %d:%n%sgemm (inside the forwards) %.3f s wall, %d calls%n",
+                            l.concurrency(), server.metrics().steps().report(), Profile.gemmNanos() / 1e9,
+                            Profile.gemmCalls());
+                    err.flush();
+                }
+            });
         } finally {
             if (tmp != null) {
                 try (var files = Files.walk(tmp)) {

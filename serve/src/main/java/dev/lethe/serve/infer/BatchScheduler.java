@@ -8,6 +8,7 @@ import dev.lethe.transformer.generate.LogitsProcessor;
 import dev.lethe.transformer.generate.Sampling;
 import dev.lethe.transformer.model.KvCache;
 import dev.lethe.transformer.model.TokenBatch;
+import dev.lethe.transformer.tokenizer.IncrementalDetokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,7 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Continuous batching: one thread runs the model for every sequence in flight. Between two decode steps, sequences
  * that finished (EOS, stop string, max tokens, deadline, cancellation) leave the running batch and waiting ones join:
- * the joiners' prompts are prefilled together (left-padded, in a cache of their own), then {@link KvCache#regroup}
+ * the joiners' prompts are prefilled together (left-padded, in a cache of their own, at most {@code prefillTokens}
+ * positions over all their rows per step, each step also decoding the running batch), then {@link KvCache#regroup}
  * builds the next running cache from the rows still running and the new rows, each with its own slots, right-aligned.
  * A decode step feeds every running row its last token at its own position. Waiting requests sit in a bounded queue;
  * {@link #submit} refuses when it is full (HTTP 429). A new model ({@link #swap}) is taken between requests: no new
@@ -35,12 +37,19 @@ public final class BatchScheduler implements AutoCloseable {
     private final AtomicReference<ServedModel> pending = new AtomicReference<>();
     private final Thread thread;
     private final BufferPool pool = new BufferPool();
+    private final StepProfile profile;
     private volatile ServedModel current;
     private volatile boolean closed;
     private volatile int running;
     private List<Sequence> active = new ArrayList<>();
     private List<Sequence> joining = new ArrayList<>();
     private KvCache cache;
+    private final int prefillTokens;
+    private Prefill prefilling;
+
+    /** Prompt tokens a step prefills by default (all joiners' rows together; see {@link #BatchScheduler(ServedModel,
+     * int, int, ServeMetrics, int)}). */
+    public static final int DEFAULT_PREFILL_TOKENS = 512;
 
     /** The queue refused a request. */
     public static final class QueueFullException extends Exception {
@@ -50,13 +59,25 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     public BatchScheduler(ServedModel model, int maxBatch, int queueCapacity, ServeMetrics metrics) {
-        if (maxBatch < 1 || queueCapacity < 1) {
-            throw new IllegalArgumentException("max batch and queue capacity must be >= 1");
+        this(model, maxBatch, queueCapacity, metrics, DEFAULT_PREFILL_TOKENS);
+    }
+
+    /**
+     * A scheduler whose steps prefill at most {@code prefillTokens} prompt tokens (over all joining rows; at least one
+     * position per row): longer prompts are prefilled in chunks, each step also decoding the running batch, so a long
+     * prompt does not stall the sequences already streaming.
+     */
+    public BatchScheduler(ServedModel model, int maxBatch, int queueCapacity, ServeMetrics metrics,
+            int prefillTokens) {
+        if (maxBatch < 1 || queueCapacity < 1 || prefillTokens < 1) {
+            throw new IllegalArgumentException("max batch, queue capacity and prefill tokens per step must be >= 1");
         }
+        this.prefillTokens = prefillTokens;
         this.current = model;
         this.maxBatch = maxBatch;
         this.waiting = new ArrayBlockingQueue<>(queueCapacity);
         this.metrics = metrics;
+        this.profile = metrics.steps();
         metrics.gauges(() -> running, waiting::size);
         this.thread = new Thread(this::loop, "lethe-batch-scheduler");
         thread.setDaemon(true);
@@ -101,6 +122,11 @@ public final class BatchScheduler implements AutoCloseable {
         for (Sequence s : active) {
             s.c.listener().finished(Completion.Finish.CANCELLED, s.text, s.c.promptLength(), s.generated());
         }
+        if (prefilling != null) {
+            for (Sequence s : prefilling.rows) {
+                s.c.listener().finished(Completion.Finish.CANCELLED, "", s.c.promptLength(), 0);
+            }
+        }
         Completion c;
         while ((c = waiting.poll()) != null) {
             c.listener().finished(Completion.Finish.CANCELLED, "", c.promptLength(), 0);
@@ -130,6 +156,10 @@ public final class BatchScheduler implements AutoCloseable {
                     cache.release();
                 }
                 cache = null;
+                if (prefilling != null) {
+                    prefilling.cache.release();
+                }
+                prefilling = null;
                 running = 0;
             }
         }
@@ -137,13 +167,13 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void step() throws InterruptedException {
         ServedModel next = pending.get();
-        if (next != null && active.isEmpty()) {
+        if (next != null && active.isEmpty() && prefilling == null) {
             current = next;
             pending.compareAndSet(next, null);
         }
         List<Sequence> joiners = new ArrayList<>();
         joining = joiners;
-        if (pending.get() == null) {
+        if (pending.get() == null && prefilling == null) {
             if (active.isEmpty()) {
                 Completion c = waiting.poll(50, TimeUnit.MILLISECONDS);
                 if (c != null) {
@@ -156,8 +186,13 @@ public final class BatchScheduler implements AutoCloseable {
             }
         }
         if (!joiners.isEmpty()) {
-            prefill(joiners);
-        } else if (!active.isEmpty()) {
+            prefilling = new Prefill(joiners);
+        }
+        if (prefilling != null) {
+            joining = prefilling.rows;
+            prefillChunk();
+        }
+        if (!active.isEmpty()) {
             decode();
         }
         joining = new ArrayList<>();
@@ -175,26 +210,69 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** Runs the joiners' prompts as one left-padded batch, samples their first tokens, merges them into the batch. */
-    private void prefill(List<Sequence> joiners) {
-        int b = joiners.size();
-        int maxLen = 0;
-        for (Sequence s : joiners) {
-            maxLen = Math.max(maxLen, s.c.promptLength());
-        }
-        int[] ids = new int[b * maxLen];
-        int[] mask = new int[b * maxLen];
-        for (int i = 0; i < b; i++) {
-            Completion c = joiners.get(i).c;
-            int off = maxLen - c.promptLength();
-            for (int t = 0; t < c.promptLength(); t++) {
-                ids[i * maxLen + off + t] = c.promptToken(t);
-                mask[i * maxLen + off + t] = 1;
+    /** Prompts being prefilled, a chunk of positions per step, left-padded in a cache of their own. */
+    private final class Prefill {
+        final List<Sequence> rows;
+        final int length;
+        final int[] ids;
+        final int[] mask;
+        final int[] positions;
+        final KvCache cache;
+        int done;
+
+        Prefill(List<Sequence> rows) {
+            this.rows = rows;
+            int b = rows.size();
+            int maxLen = 0;
+            for (Sequence s : rows) {
+                maxLen = Math.max(maxLen, s.c.promptLength());
             }
+            length = maxLen;
+            ids = new int[b * maxLen];
+            mask = new int[b * maxLen];
+            for (int i = 0; i < b; i++) {
+                Completion c = rows.get(i).c;
+                int off = maxLen - c.promptLength();
+                for (int t = 0; t < c.promptLength(); t++) {
+                    ids[i * maxLen + off + t] = c.promptToken(t);
+                    mask[i * maxLen + off + t] = 1;
+                }
+            }
+            positions = TokenBatch.positionsFromMask(mask, b, maxLen);
+            cache = KvCache.forModel(current.model(), b, maxLen);
         }
-        KvCache fresh = KvCache.forModel(current.model(), b, maxLen);
-        double[][] logits = forward(new TokenBatch(ids, b, maxLen, mask, TokenBatch.positionsFromMask(mask, b,
-                maxLen)), fresh);
+
+        /** Positions [from, from + n) of every row. */
+        TokenBatch chunk(int from, int n) {
+            int b = rows.size();
+            int[] ci = new int[b * n];
+            int[] cm = new int[b * n];
+            int[] cp = new int[b * n];
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(ids, i * length + from, ci, i * n, n);
+                System.arraycopy(mask, i * length + from, cm, i * n, n);
+                System.arraycopy(positions, i * length + from, cp, i * n, n);
+            }
+            return new TokenBatch(ci, b, n, cm, cp);
+        }
+    }
+
+    /**
+     * Runs the next chunk of the prompts being prefilled; after the last one, samples their first tokens and merges
+     * them into the running batch.
+     */
+    private void prefillChunk() {
+        Prefill p = prefilling;
+        int b = p.rows.size();
+        int n = Math.min(p.length - p.done, Math.max(1, prefillTokens / b));
+        double[][] logits = forward(p.chunk(p.done, n), p.cache, StepProfile.Part.PREFILL_FORWARD);
+        p.done += n;
+        if (p.done < p.length) {
+            return;
+        }
+        prefilling = null;
+        List<Sequence> joiners = p.rows;
+        KvCache fresh = p.cache;
         List<KvCache.Row> rows = new ArrayList<>();
         List<Sequence> next = new ArrayList<>();
         for (int i = 0; i < active.size(); i++) {
@@ -227,7 +305,8 @@ public final class BatchScheduler implements AutoCloseable {
             mask[i] = 1;
             positions[i] = s.used - 1;
         }
-        double[][] logits = forward(new TokenBatch(ids, b, 1, mask, positions), cache);
+        double[][] logits = forward(new TokenBatch(ids, b, 1, mask, positions), cache,
+                StepProfile.Part.DECODE_FORWARD);
         List<KvCache.Row> rows = new ArrayList<>();
         List<Sequence> next = new ArrayList<>();
         for (int i = 0; i < b; i++) {
@@ -244,6 +323,7 @@ public final class BatchScheduler implements AutoCloseable {
 
     /** The running batch becomes {@code next}, its cache rebuilt from {@code rows}; the old cache is freed. */
     private void regroup(List<Sequence> next, List<KvCache.Row> rows) {
+        profile.start();
         KvCache old = cache;
         active = next;
         if (next.isEmpty()) {
@@ -258,15 +338,19 @@ public final class BatchScheduler implements AutoCloseable {
         if (old != null) {
             old.release();
         }
+        profile.stop(StepProfile.Part.REGROUP, next.size());
     }
 
     /** The next-token logits [B][V] of the last position of {@code input}. */
-    private double[][] forward(TokenBatch input, KvCache kv) {
+    private double[][] forward(TokenBatch input, KvCache kv, StepProfile.Part part) {
         int b = input.batch();
         int v = current.model().config().vocabSize();
         double[][] rows = new double[b][v];
         try (Tape tape = Tape.inference(pool)) {
-            INDArray out = current.model().forward(tape, input, kv, false).logits().value();
+            profile.start();
+            INDArray out = current.model().forwardLast(tape, input, kv).logits().value();
+            profile.stop(part, b);
+            profile.start();
             long[] stride = out.stride();
             long t = out.size(1) - 1;
             Buf buf = Buf.of(out);
@@ -276,6 +360,7 @@ public final class BatchScheduler implements AutoCloseable {
                     rows[i][j] = buf.get((int) (base + j * stride[2]));
                 }
             }
+            profile.stop(StepProfile.Part.LOGITS_COPY, b);
         }
         return rows;
     }
@@ -288,7 +373,8 @@ public final class BatchScheduler implements AutoCloseable {
         final SplittableRandom random;
         final List<LogitsProcessor> chain;
         final Set<Integer> eos;
-        final String promptText;
+        final IncrementalDetokenizer detokenizer;
+        final int longestStop;
         int used;
         String text = "";
         String emitted = "";
@@ -302,7 +388,8 @@ public final class BatchScheduler implements AutoCloseable {
             this.random = new SplittableRandom(c.config().seed());
             this.chain = c.config().chain();
             this.eos = c.config().eosIds() != null ? Set.copyOf(c.config().eosIds()) : model.eosIds();
-            this.promptText = model.tokenizer().decode(c.prompt(), true);
+            this.detokenizer = new IncrementalDetokenizer(model.tokenizer(), c.prompt());
+            this.longestStop = c.config().stopStrings().stream().mapToInt(String::length).max().orElse(0);
         }
 
         int generated() {
@@ -321,6 +408,7 @@ public final class BatchScheduler implements AutoCloseable {
             if (System.nanoTime() > c.deadlineNanos()) {
                 return end(Completion.Finish.TIMEOUT);
             }
+            profile.start();
             double[][] scores = {c.logprobs() ? raw.clone() : raw};
             if (!chain.isEmpty()) {
                 DecodingStep ctx = new DecodingStep(generated(), new int[][] {Arrays.copyOf(tokens, used)}, ownInput(),
@@ -332,12 +420,16 @@ public final class BatchScheduler implements AutoCloseable {
             int tok = c.config().sample() ? Sampling.sample(scores[0], random) : Sampling.argmax(scores[0]);
             TokenLogprobs logprob = c.logprobs() ? TokenLogprobs.of(raw, tok, c.topLogprobs()) : null;
             tokens[used++] = tok;
-            String whole = model.tokenizer().decode(Arrays.copyOf(tokens, used), true);
-            text = whole.startsWith(promptText) ? whole.substring(promptText.length())
-                    : model.tokenizer().decode(Arrays.copyOfRange(tokens, c.promptLength(), used), true);
+            profile.stop(StepProfile.Part.SAMPLE, 1);
+            profile.start();
+            detokenizer.add(tok);
+            text = detokenizer.text();
+            profile.stop(StepProfile.Part.DETOKENIZE, 1);
+            profile.start();
             Completion.Finish finish = null;
             List<String> stops = c.config().stopStrings();
-            int cut = firstStop(text, stops);
+            // earlier texts held no stop string, so only ones reaching into the changed end can be new
+            int cut = firstStop(text, stops, Math.max(0, detokenizer.changedFrom() - longestStop + 1));
             if (cut >= 0) {
                 text = text.substring(0, cut);
                 finish = Completion.Finish.STOP;
@@ -352,6 +444,7 @@ public final class BatchScheduler implements AutoCloseable {
                 emitted = safe;
             }
             c.listener().token(tok, delta, logprob);
+            profile.stop(StepProfile.Part.STOP_AND_STREAM, 1);
             return finish == null || end(finish);
         }
 
@@ -380,11 +473,11 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** Start of the earliest stop string in {@code text}, or -1. */
-    static int firstStop(String text, List<String> stops) {
+    /** Start of the earliest stop string in {@code text} that starts at or after {@code from}, or -1. */
+    static int firstStop(String text, List<String> stops, int from) {
         int best = -1;
         for (String s : stops) {
-            int at = text.indexOf(s);
+            int at = text.indexOf(s, from);
             if (at >= 0 && (best < 0 || at < best)) {
                 best = at;
             }

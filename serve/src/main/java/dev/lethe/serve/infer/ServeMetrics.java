@@ -20,6 +20,7 @@ public final class ServeMetrics {
     private final Timer total;
     private final DistributionSummary tokensPerSecond;
     private final Counter outputTokens;
+    private final StepProfile steps = new StepProfile();
 
     public ServeMetrics() {
         ttft = Timer.builder("lethe_time_to_first_token").description("from arrival to the first generated token")
@@ -30,6 +31,11 @@ public final class ServeMetrics {
                 .description("generated tokens after the first, per second after the first token, per request")
                 .publishPercentiles(0.5, 0.95).register(registry);
         outputTokens = Counter.builder("lethe_output_tokens").description("generated tokens").register(registry);
+    }
+
+    /** Where the scheduler thread's time went, by part of a step (see {@link StepProfile}). */
+    public StepProfile steps() {
+        return steps;
     }
 
     /** Registers gauges of the running batch and the waiting queue. */

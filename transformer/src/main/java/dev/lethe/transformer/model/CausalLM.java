@@ -521,15 +521,25 @@ public final class CausalLM {
      * are appended to the cache. Returns logits [B, T, V] for the new positions.
      */
     public Output forward(Tape tape, TokenBatch batch, KvCache cache, boolean hiddenStates) {
-        return forward(tape, batch, cache, hiddenStates, null);
+        return forward(tape, batch, cache, hiddenStates, null, false);
+    }
+
+    /**
+     * {@link #forward(Tape, TokenBatch, KvCache, boolean)} that returns the logits [B, 1, V] of each row's last position
+     * only: what generation needs after a prefill. The output head (vocabulary x hidden per position, 12% of a
+     * 256-token prefill of llama-34m) then runs on one position instead of T.
+     */
+    public Output forwardLast(Tape tape, TokenBatch batch, KvCache cache) {
+        return forward(tape, batch, cache, false, null, true);
     }
 
     /** Forward without a cache with an {@link MlpHook} (null: none) that sees and may change every MLP's output. */
     public Output forward(Tape tape, TokenBatch batch, MlpHook hook) {
-        return forward(tape, batch, null, false, hook);
+        return forward(tape, batch, null, false, hook, false);
     }
 
-    private Output forward(Tape tape, TokenBatch batch, KvCache cache, boolean hiddenStates, MlpHook hook) {
+    private Output forward(Tape tape, TokenBatch batch, KvCache cache, boolean hiddenStates, MlpHook hook,
+            boolean lastOnly) {
         int b = batch.batch();
         int t = batch.length();
         int past = cache == null ? 0 : cache.length();
@@ -594,6 +604,9 @@ public final class CausalLM {
         }
         if (cache != null) {
             cache.advance(t);
+        }
+        if (lastOnly && t > 1) {
+            x = Shaping.slice(tape, x, 1, t - 1, t);
         }
         x = norm(tape, x, layout.finalNorm());
         if (hiddenStates) {

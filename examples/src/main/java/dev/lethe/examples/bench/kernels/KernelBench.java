@@ -149,21 +149,31 @@ public final class KernelBench {
                 per = 2;
             }
             case "AdamWBench" -> {
-                n = 0;
-                for (long[] sh : s.parameterShapes()) {
-                    long k = 1;
-                    for (long d : sh) {
-                        k *= d;
-                    }
-                    n += k;
-                }
+                n = parameters(s);
                 per = 7;
+            }
+            case "MemoryBandwidthBench" -> {
+                n = parameters(s);
+                per = pass.equals("copy") ? 2 : 1;
             }
             default -> {
                 return Double.NaN;
             }
         }
         return n * per * 4;
+    }
+
+    /** Number of parameters of the shape's decoder (float32 values). */
+    static long parameters(KernelShape s) {
+        long n = 0;
+        for (long[] sh : s.parameterShapes()) {
+            long k = 1;
+            for (long d : sh) {
+                k *= d;
+            }
+            n += k;
+        }
+        return n;
     }
 
     /** The rows as an aligned text table. */

@@ -49,6 +49,9 @@ class KernelBenchSmokeTest {
         // AdamW reads p, g, m, v and writes p, m, v: 7 floats per parameter of 34.09 M
         assertThat(KernelBench.minBytes("AdamWBench", "step", s)).isEqualTo(7.0 * 4 * 34_087_424L);
         assertThat(KernelBench.minBytes("SwigluBench", "forward", s)).isEqualTo(3.0 * 4 * 8 * 256 * 1408);
+        // the bandwidth bench streams as many floats as the decoder has parameters: read once, or read + write
+        assertThat(KernelBench.minBytes("MemoryBandwidthBench", "read", s)).isEqualTo(4.0 * 34_087_424L);
+        assertThat(KernelBench.minBytes("MemoryBandwidthBench", "copy", s)).isEqualTo(8.0 * 34_087_424L);
         assertThat(KernelBench.minBytes("AttentionBench", "forward", s)).isNaN();
     }
 }
