@@ -55,7 +55,7 @@ class ChunkedPrefillTest {
         }
 
         @Override
-        public void token(int id, String textDelta, double logprob) {
+        public void token(int id, String textDelta, TokenLogprobs logprobs) {
             at.add(System.nanoTime());
             tokens.add(id);
         }
@@ -98,7 +98,7 @@ class ChunkedPrefillTest {
                 }
                 int max = i == 0 ? 48 : 12;
                 s.submit(new Completion(tokenizer.encode(prompts.get(i), true),
-                        GenerationConfig.greedy(max).withEosIds(), false, System.nanoTime() + 600_000_000_000L, st));
+                        GenerationConfig.greedy(max).withEosIds(), false, 0, System.nanoTime() + 600_000_000_000L, st));
             }
             lateSubmitted = System.nanoTime();
             for (Stream st : streams) {
