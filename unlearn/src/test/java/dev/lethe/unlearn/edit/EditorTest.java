@@ -100,7 +100,7 @@ class EditorTest {
                 assertThat(greedy(model, prompt, want.length)).as("unedited " + r.text()).isNotEqualTo(want);
             }
             for (String u : UNRELATED) {
-                int[] ids = tok.encode(u, true);
+                int[] ids = dev.lethe.transformer.tokenizer.PromptTemplate.rawTextIds(tok, u);
                 double[] before = lastLogits(model, ids);
                 double[] after = lastLogits(result.model(), ids);
                 double range = java.util.Arrays.stream(before).max().getAsDouble()
