@@ -55,20 +55,23 @@ public final class MquakeStudy {
         /**
          * 4 layers of d 128 (the demo tokenizer's 512 tokens), 1,500 steps at lr 3e-3 on the raw sentences (template
          * raw: no "Question: ... Answer:" wrapper, so cloze prompts match the training text; max_length 64 holds the
-         * longest sentence, 48 tokens); 25 records (100 edits): ROME one by one, MEMIT in batches of 1, 10 and 100,
-         * K-Edit in batches of 10 and 100.
+         * longest sentence, 48 tokens); 25 records (100 edits): ROME one by one on the first 3 records (12 edits), MEMIT
+         * in batches of 1, 10 and 100, K-Edit in one batch of 100.
          */
         public static Setup defaults() {
             return new Setup(128, 4, List.of("lr=3e-3", "epochs=1000", "max_steps=1500", "batch_size=16",
                     "max_length=64", "template=raw", "schedule=cosine", "warmup_epochs=0", "clip_norm=1.0",
-                    "weight_decay=0", "seed=1234"), 25, 50, List.of(), List.of(new Run(EditMethod.ROME, 1),
-                    new Run(EditMethod.MEMIT, 1), new Run(EditMethod.MEMIT, 10), new Run(EditMethod.MEMIT, 100),
-                    new Run(EditMethod.KEDIT, 10), new Run(EditMethod.KEDIT, 100)));
+                    "weight_decay=0", "seed=1234"), 25, 50, List.of(), List.of(new Run(EditMethod.ROME, 1, 3),
+                    new Run(EditMethod.MEMIT, 1, 25), new Run(EditMethod.MEMIT, 10, 25), new Run(EditMethod.MEMIT, 100, 25),
+                    new Run(EditMethod.KEDIT, 100, 25)));
         }
     }
 
-    /** One edited model of the study: a method and how many requests go into each of its sequential batches. */
-    public record Run(EditMethod method, int batchSize) {
+    /**
+     * One edited model of the study: a method, how many requests go into each of its sequential batches, and how many
+     * of the first edit records' requests it applies (and is scored on; at most editRecords).
+     */
+    public record Run(EditMethod method, int batchSize, int records) {
         String label() {
             return method.name().toLowerCase(Locale.ROOT);
         }
@@ -76,7 +79,7 @@ public final class MquakeStudy {
 
     /** One row: the method, edits applied (requested + contextual), the scores and the wall times. */
     public record Row(String method, int batchSize, int applied, MquakeMetrics metrics, double unrelatedPerplexity,
-                      double statsSeconds, double editSeconds) {
+                      double meanValueNll, double statsSeconds, double editSeconds) {
     }
 
     /**
@@ -178,17 +181,20 @@ public final class MquakeStudy {
             Editor editor = new Editor(tok, sentences, moments, graph);
 
             List<Row> rows = new ArrayList<>();
-            rows.add(score("none", 0, 0, world, tok, batch, unrelated, 0, 0, log));
+            rows.add(score("none", 0, 0, world, tok, batch, unrelated, Double.NaN, 0, 0, log));
             for (Run run : setup.runs()) {
+                List<JsonNode> runRecords = batch.subList(0, Math.min(run.records(), batch.size()));
+                int n = runRecords.stream().mapToInt(r -> r.path("requested_rewrite").size()).sum();
                 EditSettings s = EditSettings.defaults().withMethod(run.method()).with("batchSize",
                         Integer.toString(run.batchSize()));
                 for (String kv : setup.editSettings()) {
                     String[] p = kv.split("=", 2);
                     s = s.with(p[0], p[1]);
                 }
-                Editor.Result res = editor.edit(world, requests, s);
-                rows.add(score(run.label(), run.batchSize(), res.edits().size(), res.model(), tok, batch, unrelated,
-                        res.statsSeconds(), res.editSeconds(), log));
+                Editor.Result res = editor.edit(world, requests.subList(0, n), s);
+                double valueNll = res.edits().stream().mapToDouble(Editor.AppliedEdit::targetNll).average().orElse(0);
+                rows.add(score(run.label(), run.batchSize(), res.edits().size(), res.model(), tok, runRecords,
+                        unrelated, valueNll, res.statsSeconds(), res.editSeconds(), log));
             }
             return new Outcome(sentences.size(), singleHop, hops.size(), trainSeconds, rows);
         }
@@ -224,13 +230,14 @@ public final class MquakeStudy {
     }
 
     private static Row score(String method, int batchSize, int applied, CausalLM model, Tokenizer tok,
-                             List<JsonNode> batch, List<String> unrelated, double statsSeconds, double editSeconds,
-                             PrintStream log) {
+                             List<JsonNode> batch, List<String> unrelated, double valueNll, double statsSeconds,
+                             double editSeconds, PrintStream log) {
         AnswerScores s = new AnswerScores(model, tok);
         Row row = new Row(method, batchSize, applied, MquakeMetrics.of(s, batch), s.perplexity(unrelated, 64),
-                statsSeconds, editSeconds);
-        log.printf(Locale.ROOT, "  %s (batch %d): %d edits, %s, unrelated perplexity %.3f, stats %.1f s, edits %.1f s%n",
-                method, batchSize, applied, row.metrics(), row.unrelatedPerplexity(), statsSeconds, editSeconds);
+                valueNll, statsSeconds, editSeconds);
+        log.printf(Locale.ROOT, "  %s (batch %d): %d edits, %s, unrelated perplexity %.3f, mean value NLL %.3f, stats"
+                + " %.1f s, edits %.1f s%n", method, batchSize, applied, row.metrics(), row.unrelatedPerplexity(),
+                valueNll, statsSeconds, editSeconds);
         return row;
     }
 
@@ -242,18 +249,19 @@ public final class MquakeStudy {
                 + " multi-hop accuracy %.3f, hop-wise %.3f, instance-wise %.3f (original answers).%n%n", o.sentences(),
                 o.singleHop(), o.singleHops(), u.records(), u.multiHopOriginal(), u.hopWiseOriginal(),
                 u.instanceWiseOriginal()));
-        sb.append(String.format(Locale.ROOT, "Edits of the first %d records' requested rewrites; ROME one at a time,"
-                + " MEMIT and K-Edit in sequential batches of the given size, all on the same unedited model:%n%n",
-                editRecords));
-        sb.append("| method | batch | edits applied | edit-wise | multi-hop (new) | hop-wise (new) | instance-wise (new) |"
-                + " multi-hop (orig) | unrelated ppl | stats pass s | edit s | s / edit |\n"
-                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        sb.append(String.format(Locale.ROOT, "Requested rewrites of the first records (up to %d); ROME one at a time,"
+                + " MEMIT and K-Edit in sequential batches of the given size, each run starting from the unedited model;"
+                + " value NLL = mean target NLL the value optimisation reached:%n%n", editRecords));
+        sb.append("| method | batch | records | edits applied | edit-wise | multi-hop (new) | hop-wise (new) |"
+                + " instance-wise (new) | multi-hop (orig) | unrelated ppl | value NLL | stats pass s | edit s | s / edit |\n"
+                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Row r : o.rows()) {
             MquakeMetrics m = r.metrics();
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f |"
-                    + " %s |%n", r.method(), r.batchSize() == 0 ? "-" : Integer.toString(r.batchSize()), r.applied(),
-                    m.editWise(), m.multiHop(), m.hopWise(), m.instanceWise(), m.multiHopOriginal(),
-                    r.unrelatedPerplexity(), r.statsSeconds(), r.editSeconds(),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %s |"
+                    + " %.1f | %.1f | %s |%n", r.method(), r.batchSize() == 0 ? "-" : Integer.toString(r.batchSize()),
+                    m.records(), r.applied(), m.editWise(), m.multiHop(), m.hopWise(), m.instanceWise(),
+                    m.multiHopOriginal(), r.unrelatedPerplexity(), Double.isNaN(r.meanValueNll()) ? "-"
+                    : String.format(Locale.ROOT, "%.3f", r.meanValueNll()), r.statsSeconds(), r.editSeconds(),
                     r.applied() == 0 ? "-" : String.format(Locale.ROOT, "%.2f", r.editSeconds() / r.applied())));
         }
         return sb.toString();
