@@ -40,9 +40,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * is spoken with MQuAKE's cloze template of its relation ("Hey Jude was performed by The Beatles."), together with the
  * records' {@code single_hops} clozes and answers; Lethe trains a small Llama on these sentences (cached by a stamp of
  * config, settings and data), measures what the unedited model knows (single-hop and multi-hop accuracy), then applies
- * the {@code requested_rewrite}s of the first records with ROME (one at a time), MEMIT and K-Edit (graph: every record's
- * orig triples; both in sequential batches of several sizes) and scores each with {@link MquakeMetrics} on those records, plus the perplexity of fact sentences of records
- * that were not edited, and wall times of the statistics pass and of the edits.
+ * the {@code requested_rewrite}s of the first records with ROME (one at a time), MEMIT and K-Edit (graph: every
+ * record's orig triples; both in sequential batches of several sizes) and scores each with {@link MquakeMetrics} on
+ * those records, plus the perplexity of fact sentences of records that were not edited, and wall times of the
+ * statistics pass and of the edits.
  */
 public final class MquakeStudy {
 
@@ -55,15 +56,15 @@ public final class MquakeStudy {
         /**
          * 4 layers of d 128 (the demo tokenizer's 512 tokens), 1,500 steps at lr 3e-3 on the raw sentences (template
          * raw: no "Question: ... Answer:" wrapper, so cloze prompts match the training text; max_length 64 holds the
-         * longest sentence, 48 tokens); 25 records (100 edits): ROME one by one on the first 3 records (12 edits), MEMIT
-         * in batches of 1, 10 and 100, K-Edit in one batch of 100.
+         * longest sentence, 48 tokens); 25 records (100 edits): ROME one by one on the first 3 records (12 edits),
+         * MEMIT in batches of 1, 10 and 100, K-Edit in one batch of 100.
          */
         public static Setup defaults() {
             return new Setup(128, 4, List.of("lr=3e-3", "epochs=1000", "max_steps=1500", "batch_size=16",
                     "max_length=64", "template=raw", "schedule=cosine", "warmup_epochs=0", "clip_norm=1.0",
                     "weight_decay=0", "seed=1234"), 25, 50, List.of(), List.of(new Run(EditMethod.ROME, 1, 3),
-                    new Run(EditMethod.MEMIT, 1, 25), new Run(EditMethod.MEMIT, 10, 25), new Run(EditMethod.MEMIT, 100, 25),
-                    new Run(EditMethod.KEDIT, 100, 25)));
+                    new Run(EditMethod.MEMIT, 1, 25), new Run(EditMethod.MEMIT, 10, 25),
+                    new Run(EditMethod.MEMIT, 100, 25), new Run(EditMethod.KEDIT, 100, 25)));
         }
     }
 
@@ -250,11 +251,13 @@ public final class MquakeStudy {
                 o.singleHop(), o.singleHops(), u.records(), u.multiHopOriginal(), u.hopWiseOriginal(),
                 u.instanceWiseOriginal()));
         sb.append(String.format(Locale.ROOT, "Requested rewrites of the first records (up to %d); ROME one at a time,"
-                + " MEMIT and K-Edit in sequential batches of the given size, each run starting from the unedited model;"
-                + " value NLL = mean target NLL the value optimisation reached:%n%n", editRecords));
+                + " MEMIT and K-Edit in sequential batches of the given size, each run starting from the unedited"
+                + " model; value NLL = mean target NLL the value optimisation reached:%n%n", editRecords));
         sb.append("| method | batch | records | edits applied | edit-wise | multi-hop (new) | hop-wise (new) |"
-                + " instance-wise (new) | multi-hop (orig) | unrelated ppl | value NLL | stats pass s | edit s | s / edit |\n"
-                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                + " instance-wise (new) | multi-hop (orig) | unrelated ppl | value NLL | stats pass s | edit s |"
+                + " s / edit |\n"
+                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+                + "\n");
         for (Row r : o.rows()) {
             MquakeMetrics m = r.metrics();
             sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %s |"
