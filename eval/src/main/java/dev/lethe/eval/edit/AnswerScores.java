@@ -4,6 +4,7 @@ import dev.lethe.engine.Tape;
 import dev.lethe.engine.ops.Softmax;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,7 +13,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * How a model answers a prompt, by one teacher-forced pass over prompt + " " + answer: whether greedy decoding would
  * produce the answer's tokens ({@link #predicts}: each answer token is the argmax given everything before it), and the
- * answer's mean per-token negative log-likelihood ({@link #meanNll}, CounterFact's comparison of targets).
+ * answer's mean per-token negative log-likelihood ({@link #meanNll}, CounterFact's comparison of targets). Text is
+ * encoded as fine-tuning saw it (see {@link #span}).
  */
 public final class AnswerScores implements Answerer {
     private final CausalLM model;
@@ -36,10 +38,17 @@ public final class AnswerScores implements Answerer {
         return score(prompt, answer).meanNll();
     }
 
-    private Scored score(String prompt, String answer) {
-        int[] p = tok.encode(prompt, true);
-        String a = answer.startsWith(" ") ? answer : " " + answer;
-        int[] full = tok.encode(prompt + a, true);
+    /**
+     * The ids scored for prompt + " " + answer, encoded as fine-tuning saw the text ({@link PromptTemplate#rawTextIds}:
+     * BOS first when training adds one), and the index of the first answer token ({@code ids.length} when the answer
+     * adds no token of its own).
+     */
+    record Span(int[] ids, int answerStart) {
+    }
+
+    static Span span(Tokenizer tok, String prompt, String answer) {
+        int[] p = PromptTemplate.rawTextIds(tok, prompt);
+        int[] full = PromptTemplate.rawTextIds(tok, prompt + (answer.startsWith(" ") ? answer : " " + answer));
         int start = p.length;
         if (full.length <= start || !Arrays.equals(p, Arrays.copyOf(full, start))) {
             // the answer merged with the prompt's last token: score what follows the common prefix
@@ -47,9 +56,16 @@ public final class AnswerScores implements Answerer {
             while (start < Math.min(p.length, full.length) && p[start] == full[start]) {
                 start++;
             }
-            if (start >= full.length || start == 0) {
-                return new Scored(false, Double.POSITIVE_INFINITY);
-            }
+        }
+        return new Span(full, start);
+    }
+
+    private Scored score(String prompt, String answer) {
+        Span span = span(tok, prompt, answer);
+        int[] full = span.ids();
+        int start = span.answerStart();
+        if (start >= full.length || start == 0) {
+            return new Scored(false, Double.POSITIVE_INFINITY);
         }
         try (Tape tape = Tape.inference()) {
             INDArray logits = model.forward(tape, TokenBatch.of(full)).logits().value();
@@ -70,12 +86,12 @@ public final class AnswerScores implements Answerer {
         }
     }
 
-    /** Perplexity exp(mean token NLL) over texts (each encoded with special tokens, at most maxTokens tokens). */
+    /** Perplexity exp(mean token NLL) over texts (each encoded as {@link #span} does, at most maxTokens tokens). */
     public double perplexity(java.util.List<String> texts, int maxTokens) {
         double nll = 0;
         long n = 0;
         for (String text : texts) {
-            int[] ids = tok.encode(text, true);
+            int[] ids = PromptTemplate.rawTextIds(tok, text);
             ids = Arrays.copyOf(ids, Math.min(ids.length, maxTokens));
             if (ids.length < 2) {
                 continue;

@@ -7,8 +7,10 @@ import dev.lethe.examples.decoding.DecodingStudy;
 import dev.lethe.eval.edit.MquakeMetrics;
 import dev.lethe.transformer.config.ModelConfig;
 import dev.lethe.transformer.model.CausalLM;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
+import dev.lethe.unlearn.data.Encoder;
 import dev.lethe.unlearn.data.QaRecord;
 import dev.lethe.unlearn.edit.EditFiles;
 import dev.lethe.unlearn.edit.EditMethod;
@@ -38,9 +40,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * is spoken with MQuAKE's cloze template of its relation ("Hey Jude was performed by The Beatles."), together with the
  * records' {@code single_hops} clozes and answers; Lethe trains a small Llama on these sentences (cached by a stamp of
  * config, settings and data), measures what the unedited model knows (single-hop and multi-hop accuracy), then applies
- * the {@code requested_rewrite}s of the first records with MEMIT and with K-Edit (graph: every record's orig triples)
- * and scores each with {@link MquakeMetrics} on those records, plus the perplexity of fact sentences of records
- * that were not edited, and wall times of the statistics pass and of the edits.
+ * the {@code requested_rewrite}s of the first records with ROME (one at a time), MEMIT and K-Edit (graph: every
+ * record's orig triples; both in sequential batches of several sizes) and scores each with {@link MquakeMetrics} on
+ * those records, plus the perplexity of fact sentences of records that were not edited, and wall times of the
+ * statistics pass and of the edits.
  */
 public final class MquakeStudy {
 
@@ -49,21 +52,35 @@ public final class MquakeStudy {
      * records' sentences serve as unrelated text.
      */
     public record Setup(int hidden, int layers, List<String> training, int editRecords, int unrelatedRecords,
-                        List<String> editSettings) {
+                        List<String> editSettings, List<Run> runs) {
         /**
          * 4 layers of d 128 (the demo tokenizer's 512 tokens), 1,500 steps at lr 3e-3 on the raw sentences (template
-         * raw: no "Question: ... Answer:" wrapper, so cloze prompts match the training text); 25 records (100 edits).
+         * raw: no "Question: ... Answer:" wrapper, so cloze prompts match the training text; max_length 64 holds the
+         * longest sentence, 48 tokens); 25 records (100 edits): ROME one by one on the first 3 records (12 edits),
+         * MEMIT in batches of 1, 10 and 100, K-Edit in one batch of 100.
          */
         public static Setup defaults() {
             return new Setup(128, 4, List.of("lr=3e-3", "epochs=1000", "max_steps=1500", "batch_size=16",
-                    "max_length=40", "template=raw", "schedule=cosine", "warmup_epochs=0", "clip_norm=1.0",
-                    "weight_decay=0", "seed=1234"), 25, 50, List.of());
+                    "max_length=64", "template=raw", "schedule=cosine", "warmup_epochs=0", "clip_norm=1.0",
+                    "weight_decay=0", "seed=1234"), 25, 50, List.of(), List.of(new Run(EditMethod.ROME, 1, 3),
+                    new Run(EditMethod.MEMIT, 1, 25), new Run(EditMethod.MEMIT, 10, 25),
+                    new Run(EditMethod.MEMIT, 100, 25), new Run(EditMethod.KEDIT, 100, 25)));
+        }
+    }
+
+    /**
+     * One edited model of the study: a method, how many requests go into each of its sequential batches, and how many
+     * of the first edit records' requests it applies (and is scored on; at most editRecords).
+     */
+    public record Run(EditMethod method, int batchSize, int records) {
+        String label() {
+            return method.name().toLowerCase(Locale.ROOT);
         }
     }
 
     /** One row: the method, edits applied (requested + contextual), the scores and the wall times. */
-    public record Row(String method, int applied, MquakeMetrics metrics, double unrelatedPerplexity,
-                      double statsSeconds, double editSeconds) {
+    public record Row(String method, int batchSize, int applied, MquakeMetrics metrics, double unrelatedPerplexity,
+                      double meanValueNll, double statsSeconds, double editSeconds) {
     }
 
     /**
@@ -113,7 +130,7 @@ public final class MquakeStudy {
 
     /**
      * Runs the study in {@code work} ({@code work/world} holds the trained model, reused when its stamp matches):
-     * trains or loads the world model, scores it unedited, then edits with MEMIT and K-Edit.
+     * trains or loads the world model, scores it unedited, then edits with each of the setup's runs.
      */
     public static Outcome run(Path mquake, Path clozeTemplateFile, Path tokenizerFile, Path work, Setup setup,
                               PrintStream log) throws IOException {
@@ -128,6 +145,7 @@ public final class MquakeStudy {
         String stamp = config + "\n" + setup.training() + "\n" + String.join("\n", sentences) + "\n";
         double trainSeconds = 0;
         try (Tokenizer tok = Tokenizers.load(tokenizerFile)) {
+            checkNoneCut(tok, sentences, FinetuneJob.defaults().with(setup.training()).integer("max_length"));
             if (!(Files.isRegularFile(dir.resolve(STAMP)) && Files.readString(dir.resolve(STAMP)).equals(stamp))) {
                 long t0 = System.nanoTime();
                 CausalLM m = CausalLM.randomInit(ModelConfig.parse(config, "MQuAKE world model"), 1234, 0.02,
@@ -164,16 +182,20 @@ public final class MquakeStudy {
             Editor editor = new Editor(tok, sentences, moments, graph);
 
             List<Row> rows = new ArrayList<>();
-            rows.add(score("none", 0, world, tok, batch, unrelated, 0, 0, log));
-            for (EditMethod method : List.of(EditMethod.MEMIT, EditMethod.KEDIT)) {
-                EditSettings s = EditSettings.defaults().withMethod(method);
+            rows.add(score("none", 0, 0, world, tok, batch, unrelated, Double.NaN, 0, 0, log));
+            for (Run run : setup.runs()) {
+                List<JsonNode> runRecords = batch.subList(0, Math.min(run.records(), batch.size()));
+                int n = runRecords.stream().mapToInt(r -> r.path("requested_rewrite").size()).sum();
+                EditSettings s = EditSettings.defaults().withMethod(run.method()).with("batchSize",
+                        Integer.toString(run.batchSize()));
                 for (String kv : setup.editSettings()) {
                     String[] p = kv.split("=", 2);
                     s = s.with(p[0], p[1]);
                 }
-                Editor.Result res = editor.edit(world, requests, s);
-                rows.add(score(method.name().toLowerCase(Locale.ROOT), res.edits().size(), res.model(), tok, batch,
-                        unrelated, res.statsSeconds(), res.editSeconds(), log));
+                Editor.Result res = editor.edit(world, requests.subList(0, n), s);
+                double valueNll = res.edits().stream().mapToDouble(Editor.AppliedEdit::targetNll).average().orElse(0);
+                rows.add(score(run.label(), run.batchSize(), res.edits().size(), res.model(), tok, runRecords,
+                        unrelated, valueNll, res.statsSeconds(), res.editSeconds(), log));
             }
             return new Outcome(sentences.size(), singleHop, hops.size(), trainSeconds, rows);
         }
@@ -192,13 +214,31 @@ public final class MquakeStudy {
         return out;
     }
 
-    private static Row score(String method, int applied, CausalLM model, Tokenizer tok, List<JsonNode> batch,
-                             List<String> unrelated, double statsSeconds, double editSeconds, PrintStream log) {
+    /**
+     * Fails when a training sentence would not fit {@code maxLength} tokens as fine-tuning encodes it (BOS + text +
+     * EOS): the fact's object would be cut off and the model could not learn it.
+     */
+    static void checkNoneCut(Tokenizer tok, List<String> sentences, int maxLength) {
+        Encoder enc = new Encoder(tok, PromptTemplate.RAW, Integer.MAX_VALUE, PromptTemplate.trainsWithBos(tok), true);
+        for (String sentence : sentences) {
+            int n = enc.encode(QaRecord.of("", sentence)).length();
+            if (n > maxLength) {
+                throw new IllegalArgumentException("world-model sentence '" + sentence + "' is " + n + " tokens with"
+                        + " BOS and EOS, more than max_length=" + maxLength + ": raise max_length in the study's"
+                        + " training settings");
+            }
+        }
+    }
+
+    private static Row score(String method, int batchSize, int applied, CausalLM model, Tokenizer tok,
+                             List<JsonNode> batch, List<String> unrelated, double valueNll, double statsSeconds,
+                             double editSeconds, PrintStream log) {
         AnswerScores s = new AnswerScores(model, tok);
-        Row row = new Row(method, applied, MquakeMetrics.of(s, batch), s.perplexity(unrelated, 64), statsSeconds,
-                editSeconds);
-        log.printf(Locale.ROOT, "  %s: %d edits, %s, unrelated perplexity %.3f, stats %.1f s, edits %.1f s%n", method,
-                applied, row.metrics(), row.unrelatedPerplexity(), statsSeconds, editSeconds);
+        Row row = new Row(method, batchSize, applied, MquakeMetrics.of(s, batch), s.perplexity(unrelated, 64),
+                valueNll, statsSeconds, editSeconds);
+        log.printf(Locale.ROOT, "  %s (batch %d): %d edits, %s, unrelated perplexity %.3f, mean value NLL %.3f, stats"
+                + " %.1f s, edits %.1f s%n", method, batchSize, applied, row.metrics(), row.unrelatedPerplexity(),
+                valueNll, statsSeconds, editSeconds);
         return row;
     }
 
@@ -210,15 +250,21 @@ public final class MquakeStudy {
                 + " multi-hop accuracy %.3f, hop-wise %.3f, instance-wise %.3f (original answers).%n%n", o.sentences(),
                 o.singleHop(), o.singleHops(), u.records(), u.multiHopOriginal(), u.hopWiseOriginal(),
                 u.instanceWiseOriginal()));
-        sb.append(String.format(Locale.ROOT, "Edits of the first %d records, one batch:%n%n", editRecords));
-        sb.append("| method | edits applied | edit-wise | multi-hop (new) | hop-wise (new) | instance-wise (new) |"
-                + " multi-hop (orig) | unrelated ppl | stats pass s | edit s | s / edit |\n"
-                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        sb.append(String.format(Locale.ROOT, "Requested rewrites of the first records (up to %d); ROME one at a time,"
+                + " MEMIT and K-Edit in sequential batches of the given size, each run starting from the unedited"
+                + " model; value NLL = mean target NLL the value optimisation reached:%n%n", editRecords));
+        sb.append("| method | batch | records | edits applied | edit-wise | multi-hop (new) | hop-wise (new) |"
+                + " instance-wise (new) | multi-hop (orig) | unrelated ppl | value NLL | stats pass s | edit s |"
+                + " s / edit |\n"
+                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+                + "\n");
         for (Row r : o.rows()) {
             MquakeMetrics m = r.metrics();
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f |"
-                    + " %s |%n", r.method(), r.applied(), m.editWise(), m.multiHop(), m.hopWise(), m.instanceWise(),
-                    m.multiHopOriginal(), r.unrelatedPerplexity(), r.statsSeconds(), r.editSeconds(),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %s |"
+                    + " %.1f | %.1f | %s |%n", r.method(), r.batchSize() == 0 ? "-" : Integer.toString(r.batchSize()),
+                    m.records(), r.applied(), m.editWise(), m.multiHop(), m.hopWise(), m.instanceWise(),
+                    m.multiHopOriginal(), r.unrelatedPerplexity(), Double.isNaN(r.meanValueNll()) ? "-"
+                    : String.format(Locale.ROOT, "%.3f", r.meanValueNll()), r.statsSeconds(), r.editSeconds(),
                     r.applied() == 0 ? "-" : String.format(Locale.ROOT, "%.2f", r.editSeconds() / r.applied())));
         }
         return sb.toString();

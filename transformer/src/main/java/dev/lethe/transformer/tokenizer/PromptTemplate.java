@@ -82,6 +82,24 @@ public record PromptTemplate(String name, String pattern, String answerPrefix, b
         return p;
     }
 
+    /**
+     * Whether Lethe's training puts BOS before a prompt for this tokenizer: when it has a BOS distinct from its EOS
+     * (GPT-2's {@code <|endoftext|>} is both and is left out).
+     */
+    public static boolean trainsWithBos(Tokenizer tokenizer) {
+        return tokenizer.bosId().isPresent() && (tokenizer.eosId().isEmpty()
+                || tokenizer.bosId().getAsInt() != tokenizer.eosId().getAsInt());
+    }
+
+    /**
+     * Ids of plain text as Lethe's training encodes the start of an example ({@link #RAW} with {@link #trainsWithBos}):
+     * [BOS] + the text's tokens, without the tokenizer's own post-processor. Reading a model at the text a fine-tuned
+     * model saw (knowledge editing, edit scoring) must use this, not {@code encode(text, true)}.
+     */
+    public static int[] rawTextIds(Tokenizer tokenizer, String text) {
+        return RAW.withSpecialTokens(trainsWithBos(tokenizer), false).promptIds(tokenizer, text);
+    }
+
     /** Answer ids: tokens of answerPrefix + answer, + [EOS]. */
     public int[] answerIds(Tokenizer tokenizer, String answer) {
         int[] a = tokenizer.encode(answer(answer), false);

@@ -19,14 +19,16 @@ import java.util.Set;
  * @param statsTexts      at most this many corpus texts for the second-moment statistics
  * @param kgHops          K-Edit: longest knowledge-graph path (in hops, counting the edited fact) turned into an edit
  * @param kgRelations     K-Edit: relations a contextual edit may follow; empty = all
+ * @param batchSize       MEMIT and K-Edit: requests applied per batch, batches one after another on the edited model
+ *                        (MEMIT's sequential batches); 0 = all in one batch. ROME always edits one request at a time.
  */
 public record EditSettings(EditMethod method, int[] layers, int valueSteps, double valueLr, double klFactor, double weightDecay,
                            double clampNormFactor, double momentWeight, List<String> prefixes, String klPrompt,
-                           int statsTexts, int statsMaxTokens, int kgHops, Set<String> kgRelations) {
+                           int statsTexts, int statsMaxTokens, int kgHops, Set<String> kgRelations, int batchSize) {
 
     public static EditSettings defaults() {
         return new EditSettings(EditMethod.MEMIT, null, 25, 0.5, 0.0625, 0.5, Double.NaN, Double.NaN, List.of(""), "{} is a", 1000, 256, 2,
-                Set.of());
+                Set.of(), 0);
     }
 
     /** The edited layers for a model of {@code numLayers} layers, checked against it. */
@@ -63,12 +65,12 @@ public record EditSettings(EditMethod method, int[] layers, int valueSteps, doub
 
     public EditSettings withMethod(EditMethod m) {
         return new EditSettings(m, layers, valueSteps, valueLr, klFactor, weightDecay, clampNormFactor, momentWeight,
-                prefixes, klPrompt, statsTexts, statsMaxTokens, kgHops, kgRelations);
+                prefixes, klPrompt, statsTexts, statsMaxTokens, kgHops, kgRelations, batchSize);
     }
 
     public EditSettings withLayers(int... l) {
         return new EditSettings(method, l, valueSteps, valueLr, klFactor, weightDecay, clampNormFactor, momentWeight, prefixes,
-                klPrompt, statsTexts, statsMaxTokens, kgHops, kgRelations);
+                klPrompt, statsTexts, statsMaxTokens, kgHops, kgRelations, batchSize);
     }
 
     /** One {@code --set key=value}; keys are the record's component names. */
@@ -87,6 +89,7 @@ public record EditSettings(EditMethod method, int[] layers, int valueSteps, doub
         int maxTok = statsMaxTokens;
         int hops = kgHops;
         Set<String> rels = kgRelations;
+        int batch = batchSize;
         try {
             switch (key) {
                 case "method" -> m = EditMethod.parse(value);
@@ -104,9 +107,10 @@ public record EditSettings(EditMethod method, int[] layers, int valueSteps, doub
                 case "statsMaxTokens" -> maxTok = Integer.parseInt(value);
                 case "kgHops" -> hops = Integer.parseInt(value);
                 case "kgRelations" -> rels = value.isBlank() ? Set.of() : Set.of(value.split(","));
+                case "batchSize" -> batch = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown edit setting '" + key + "': use one of method, layers,"
                         + " valueSteps, valueLr, klFactor, weightDecay, clampNormFactor, momentWeight, prefixes"
-                        + " (|-separated), klPrompt, statsTexts, statsMaxTokens, kgHops, kgRelations (comma-separated)");
+                        + " (|-separated), klPrompt, statsTexts, statsMaxTokens, kgHops, kgRelations (comma-separated), batchSize");
             }
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("edit setting " + key + "=" + value + " is not a number");
@@ -114,6 +118,10 @@ public record EditSettings(EditMethod method, int[] layers, int valueSteps, doub
         if (!klp.contains("{}")) {
             throw new IllegalArgumentException("klPrompt '" + klp + "' must contain {} for the subject");
         }
-        return new EditSettings(m, l, steps, lr, kl, wd, clamp, lambda, pre, klp, texts, maxTok, hops, rels);
+        if (batch < 0) {
+            throw new IllegalArgumentException("edit setting batchSize=" + value + " is negative: give 0 (all requests in"
+                    + " one batch) or a positive batch size");
+        }
+        return new EditSettings(m, l, steps, lr, kl, wd, clamp, lambda, pre, klp, texts, maxTok, hops, rels, batch);
     }
 }

@@ -1,5 +1,6 @@
 package dev.lethe.unlearn.edit;
 
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import java.util.Arrays;
 
@@ -7,21 +8,21 @@ import java.util.Arrays;
  * Token ids of one edit prompt: {@code ids} = prefix + prompt with the subject (+ the new target when asked),
  * {@code subjectLast} = index of the subject's last token (ROME's lookup: the length of the tokenized text through the
  * subject, minus one) and {@code targetStart} = index of the first target token ({@code ids.length} when there is no
- * target).
+ * target). Text is encoded as fine-tuning saw it ({@link PromptTemplate#rawTextIds}: BOS when training adds one).
  */
 record EditTokens(int[] ids, int subjectLast, int targetStart) {
 
     /** The prompt (after {@code prefix}) without target. */
     static EditTokens prompt(Tokenizer tok, String prefix, String promptTemplate, String subject) {
-        int[] ids = tok.encode(prefix + promptTemplate.replace("{}", subject), true);
+        int[] ids = PromptTemplate.rawTextIds(tok, prefix + promptTemplate.replace("{}", subject));
         return new EditTokens(ids, subjectLast(tok, prefix, promptTemplate, subject, ids), ids.length);
     }
 
     /** The prompt followed by " " + target (no space added when the target starts with one). */
     static EditTokens withTarget(Tokenizer tok, String prefix, EditRequest r, String target) {
         String text = prefix + r.text();
-        int[] promptIds = tok.encode(text, true);
-        int[] full = tok.encode(text + (target.startsWith(" ") ? "" : " ") + target, true);
+        int[] promptIds = PromptTemplate.rawTextIds(tok, text);
+        int[] full = PromptTemplate.rawTextIds(tok, text + (target.startsWith(" ") ? "" : " ") + target);
         if (full.length <= promptIds.length || !Arrays.equals(promptIds, Arrays.copyOf(full, promptIds.length))) {
             throw new IllegalArgumentException("target '" + target + "' of the edit '" + r.text() + "' tokenizes to no"
                     + " tokens of its own after the prompt: give a non-empty target_new");
@@ -31,7 +32,7 @@ record EditTokens(int[] ids, int subjectLast, int targetStart) {
 
     private static int subjectLast(Tokenizer tok, String prefix, String template, String subject, int[] ids) {
         String through = prefix + template.substring(0, template.indexOf("{}")) + subject;
-        int i = tok.encode(through, true).length - 1;
+        int i = PromptTemplate.rawTextIds(tok, through).length - 1;
         if (i < 0 || i >= ids.length) {
             throw new IllegalArgumentException("subject '" + subject + "' tokenizes to nothing in '"
                     + template.replace("{}", subject) + "'");

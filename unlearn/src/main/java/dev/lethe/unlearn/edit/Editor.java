@@ -45,31 +45,49 @@ public final class Editor {
         this.graph = graph;
     }
 
+    /**
+     * Applies {@code requests}: ROME one at a time; MEMIT and K-Edit in batches of {@code s.batchSize()} (0 = one
+     * batch), each batch on the model the previous ones edited, all with the statistics of the input model (as the
+     * papers' sequential editing does). K-Edit derives each batch's contextual edits from the graph after every
+     * request so far.
+     */
     public Result edit(CausalLM model, List<EditRequest> requests, EditSettings s) {
         if (requests.isEmpty()) {
             throw new IllegalArgumentException("no edit requests given");
         }
         int[] layers = s.layersFor(model.config().numLayers());
-        List<EditRequest> all = new ArrayList<>(requests);
-        if (s.method() == EditMethod.KEDIT) {
-            if (graph == null) {
-                throw new IllegalArgumentException("K-Edit needs a knowledge graph: pass --kg FILE");
-            }
-            List<EditRequest> context = KEdit.contextualEdits(requests, graph.withEdits(requests), s);
-            context.forEach(c -> LOG.info("K-Edit contextual edit '{}' -> {} ({})", c.text(), c.targetNew(),
-                    c.origin()));
-            all.addAll(context);
+        if (s.method() == EditMethod.KEDIT && graph == null) {
+            throw new IllegalArgumentException("K-Edit needs a knowledge graph: pass --kg FILE");
         }
-        for (EditRequest r : all) {
-            EditTokens.withTarget(tokenizer, "", r, r.targetNew());
+        int size = s.method() == EditMethod.ROME || s.batchSize() == 0 ? requests.size() : s.batchSize();
+        List<List<EditRequest>> batches = new ArrayList<>();
+        KnowledgeGraph kg = graph;
+        for (int from = 0; from < requests.size(); from += size) {
+            List<EditRequest> batch = new ArrayList<>(requests.subList(from, Math.min(from + size, requests.size())));
+            if (s.method() == EditMethod.KEDIT) {
+                kg = kg.withEdits(batch);
+                List<EditRequest> context = KEdit.contextualEdits(batch, kg, s);
+                context.forEach(c -> LOG.info("K-Edit contextual edit '{}' -> {} ({})", c.text(), c.targetNew(),
+                        c.origin()));
+                batch.addAll(context);
+            }
+            batches.add(batch);
+        }
+        for (List<EditRequest> batch : batches) {
+            for (EditRequest r : batch) {
+                EditTokens.withTarget(tokenizer, "", r, r.targetNew());
+            }
         }
         long t0 = System.nanoTime();
         Map<Integer, RealMatrix> c = moments.of(model, tokenizer, layers, statsCorpus, s.statsTexts(),
                 s.statsMaxTokens());
         long t1 = System.nanoTime();
         CausalLM edited = model.copy();
-        List<AppliedEdit> applied = s.method() == EditMethod.ROME ? rome(edited, all, layers[0], c.get(layers[0]), s)
-                : memit(edited, all, layers, c, s);
+        List<AppliedEdit> applied = new ArrayList<>();
+        for (List<EditRequest> batch : batches) {
+            applied.addAll(s.method() == EditMethod.ROME ? rome(edited, batch, layers[0], c.get(layers[0]), s)
+                    : memit(edited, batch, layers, c, s));
+        }
         long t2 = System.nanoTime();
         return new Result(edited, applied, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
     }

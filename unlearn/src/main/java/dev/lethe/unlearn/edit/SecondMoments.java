@@ -4,6 +4,7 @@ import dev.lethe.engine.Tape;
 import dev.lethe.engine.Tensor;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
+import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -30,7 +31,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * C = E[k kᵀ] over every token of a text corpus, per edited layer (k = input of the MLP output matrix; ROME/MEMIT's
- * "mom2"), accumulated in float64. Cached as {@code mom2-<model sha256>-L<layer>-<corpus sha256>.bin} in a folder
+ * "mom2"), accumulated in float64; texts are encoded as fine-tuning saw them ({@link PromptTemplate#rawTextIds}).
+ * Cached as {@code mom2-<model sha256>-L<layer>-<corpus sha256>.bin} in a folder
  * (written atomically), so edits of the same model with the same corpus reuse it.
  */
 public final class SecondMoments {
@@ -58,7 +60,9 @@ public final class SecondMoments {
                     + " with at least one text");
         }
         String modelKey = modelSha(model);
-        String corpusKey = sha(String.join("\u0000", texts) + "\u0000" + maxTokens);
+        // the key names the encoding too: statistics cached before BOS was added (where training adds it) are not reused
+        String corpusKey = sha(String.join("\u0000", texts) + "\u0000" + maxTokens + "\u0000bos="
+                + PromptTemplate.trainsWithBos(tok));
         Map<Integer, RealMatrix> out = new LinkedHashMap<>();
         int[] missing = Arrays.stream(layers).filter(l -> {
             RealMatrix c = load(file(modelKey, l, corpusKey));
@@ -82,7 +86,7 @@ public final class SecondMoments {
         Map<Integer, INDArray> sums = new LinkedHashMap<>();
         long[] count = {0};
         for (int i = 0; i < texts.size(); i++) {
-            int[] ids = tok.encode(texts.get(i), true);
+            int[] ids = PromptTemplate.rawTextIds(tok, texts.get(i));
             ids = Arrays.copyOf(ids, Math.min(ids.length, Math.min(maxTokens, model.config().maxPositionEmbeddings())));
             if (ids.length == 0) {
                 continue;

@@ -170,12 +170,11 @@ public final class UnlearnJob {
         return AlternateAnswers.covering(rows, in.forget(), "the alternates the model generated (" + saved + ")");
     }
 
-    static Encoder encoder(Tokenizer tok, Settings s) {
+    /** How training jobs turn records into examples: the settings' template and max_length, BOS as training adds it. */
+    public static Encoder encoder(Tokenizer tok, Settings s) {
         String t = s.string("template");
         PromptTemplate template = PromptTemplate.parse(t);
-        boolean bos = tok.bosId().isPresent() && (tok.eosId().isEmpty() || tok.bosId().getAsInt() != tok.eosId()
-                .getAsInt());
-        return new Encoder(tok, template, s.integer("max_length"), bos, true);
+        return new Encoder(tok, template, s.integer("max_length"), PromptTemplate.trainsWithBos(tok), true);
     }
 
     static int padId(Tokenizer tok) {

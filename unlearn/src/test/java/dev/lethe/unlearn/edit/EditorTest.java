@@ -78,14 +78,17 @@ class EditorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2:rome", "gpt2:memit", "llama:rome", "llama:memit"})
+    @ValueSource(strings = {"gpt2:rome", "gpt2:memit", "llama:rome", "llama:memit", "llama:memit:1"})
     void editedModelPredictsNewTargetAndLeavesUnrelatedLogits(String which) throws Exception {
         String family = which.split(":")[0];
         EditMethod method = EditMethod.parse(which.split(":")[1]);
         Path dir = SharedFiles.path("fixtures/hf/" + family);
         CausalLM model = CausalLM.load(dir);
         try (Tokenizer tok = Tokenizers.load(dir)) {
-            EditSettings s = EditSettings.defaults().withMethod(method).with("clampNormFactor", "4");
+            // a third field is MEMIT's batch size: "llama:memit:1" applies the two edits one after the other
+            String batch = which.split(":").length > 2 ? which.split(":")[2] : "0";
+            EditSettings s = EditSettings.defaults().withMethod(method).with("clampNormFactor", "4")
+                    .with("batchSize", batch);
             Editor editor = new Editor(tok, corpus(), new SecondMoments(cache, null), null);
             Editor.Result result = editor.edit(model, EDITS, s);
             assertThat(result.edits()).hasSize(2);
@@ -100,7 +103,7 @@ class EditorTest {
                 assertThat(greedy(model, prompt, want.length)).as("unedited " + r.text()).isNotEqualTo(want);
             }
             for (String u : UNRELATED) {
-                int[] ids = tok.encode(u, true);
+                int[] ids = dev.lethe.transformer.tokenizer.PromptTemplate.rawTextIds(tok, u);
                 double[] before = lastLogits(model, ids);
                 double[] after = lastLogits(result.model(), ids);
                 double range = java.util.Arrays.stream(before).max().getAsDouble()
