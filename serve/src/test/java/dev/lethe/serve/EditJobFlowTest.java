@@ -30,6 +30,13 @@ import org.junit.jupiter.api.io.TempDir;
  * hashes before/after; a tampered row is detected.
  */
 class EditJobFlowTest {
+    /**
+     * The neighbourhood bound of the test's gate: the fixture is a random 2-layer model that barely separates keys
+     * (see EditorTest), so a ROME edit keeps only one of the three neighbourhood prompts' answers once prompts carry
+     * the BOS that training puts in front; the bound checks the gate reads the score, not that the fixture edits well.
+     */
+    static final double MIN_NEIGHBOURHOOD = 0.3;
+
     static final String PROMPT = "The default encoding of open";
 
     static ObjectNode job(String method, int valueSteps, double minEfficacy) {
@@ -37,7 +44,7 @@ class EditJobFlowTest {
         spec.put("kind", "edit").put("method", method).put("edits_file", "edits.jsonl")
                 .put("stats_corpus_file", "corpus.txt");
         spec.putObject("settings").put("clampNormFactor", "4").put("valueSteps", Integer.toString(valueSteps));
-        spec.putObject("gate").put("min_efficacy", minEfficacy).put("min_neighbourhood", 0.6);
+        spec.putObject("gate").put("min_efficacy", minEfficacy).put("min_neighbourhood", MIN_NEIGHBOURHOOD);
         return spec;
     }
 
@@ -128,8 +135,8 @@ class EditJobFlowTest {
             assertThat(gate.path("efficacy").asDouble()).isEqualTo(1.0);
             assertThat(gate.path("rewrite_greedy_accuracy").asDouble()).isEqualTo(1.0);
             assertThat(gate.path("rewrite_greedy_accuracy_before").asDouble()).isEqualTo(0.0);
-            assertThat(gate.path("min_neighbourhood").asDouble()).isEqualTo(0.6);
-            assertThat(gate.path("neighbourhood").asDouble()).isGreaterThanOrEqualTo(0.6);
+            assertThat(gate.path("min_neighbourhood").asDouble()).isEqualTo(MIN_NEIGHBOURHOOD);
+            assertThat(gate.path("neighbourhood").asDouble()).isGreaterThanOrEqualTo(MIN_NEIGHBOURHOOD);
             assertThat(gate.path("passed").asBoolean()).isTrue();
             assertThat(done.path("metrics").path("promoted").asBoolean()).isTrue();
             assertThat(JobFlowTest.servedVersion(url)).isEqualTo(3);

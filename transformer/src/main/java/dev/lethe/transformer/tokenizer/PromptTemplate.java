@@ -5,15 +5,15 @@ import java.util.Arrays;
 /**
  * How a question and an answer become model text and token ids, the same for training (unlearn's {@code Encoder}) and
  * evaluation (TOFU, MUSE): the prompt is the pattern with {@code {question}} replaced, encoded with BOS in front when
- * {@code addBos} and the tokenizer has one; the answer is {@code answerPrefix + answer}, encoded separately with EOS
- * after it when {@code addEos}, so the scored span is exactly the answer's tokens. {@link #PLAIN} writes
+ * {@code addBos} and the tokenizer has one distinct from its EOS; the answer is {@code answerPrefix + answer}, encoded
+ * separately with EOS after it when {@code addEos}, so the scored span is exactly the answer's tokens. {@link #PLAIN} writes
  * "Question: {question}\nAnswer:" and the answer after one space; {@link #RAW} puts the question text directly before
  * the answer (raw-text records, completion data).
  *
  * @param name         "plain", "raw" or "custom"
  * @param pattern      prompt text with a {@code {question}} placeholder
  * @param answerPrefix text put before the answer (PLAIN: one space)
- * @param addBos       prepend the tokenizer's BOS id to the prompt (when it has one)
+ * @param addBos       prepend the tokenizer's BOS id to the prompt (when it has one distinct from EOS)
  * @param addEos       append the tokenizer's EOS id to the answer (when it has one)
  */
 public record PromptTemplate(String name, String pattern, String answerPrefix, boolean addBos, boolean addEos)
@@ -70,10 +70,13 @@ public record PromptTemplate(String name, String pattern, String answerPrefix, b
         return answerPrefix + answer;
     }
 
-    /** Prompt ids: [BOS] + template tokens. */
+    /**
+     * Prompt ids: [BOS] + template tokens, BOS only when {@code addBos} and {@link #trainsWithBos} (one rule for
+     * training, evaluation and editing: GPT-2's {@code <|endoftext|>} is never put in front).
+     */
     public int[] promptIds(Tokenizer tokenizer, String question) {
         int[] p = tokenizer.encode(prompt(question), false);
-        if (addBos && tokenizer.bosId().isPresent()) {
+        if (addBos && trainsWithBos(tokenizer)) {
             int[] q = new int[p.length + 1];
             q[0] = tokenizer.bosId().getAsInt();
             System.arraycopy(p, 0, q, 1, p.length);
