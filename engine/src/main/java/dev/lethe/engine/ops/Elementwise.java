@@ -111,10 +111,12 @@ public final class Elementwise {
         return tape.record(out, g -> {
             if (op == Binary.ADD || op == Binary.SUB) {
                 if (a.requiresGrad()) {
-                    Loops.accumulate(tape.gradFor(a), g, 1.0);
+                    tape.addToGrad(a, g);
                 }
-                if (b.requiresGrad()) {
-                    Loops.accumulate(tape.gradFor(b), g, op == Binary.ADD ? 1.0 : -1.0);
+                if (b.requiresGrad() && op == Binary.ADD) {
+                    tape.addToGrad(b, g);
+                } else if (b.requiresGrad()) {
+                    Loops.accumulate(tape.gradFor(b), g, -1.0);
                 }
                 return;
             }
