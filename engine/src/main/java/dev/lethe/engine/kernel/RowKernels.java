@@ -11,7 +11,7 @@ package dev.lethe.engine.kernel;
  */
 public final class RowKernels {
     /** The kernels; {@link ScalarRows} is the reference, {@link VectorRows} the Vector API version. */
-    interface Impl {
+    public interface Impl {
         /** max_j x[j] (NaN if any is NaN). */
         float max(float[] x, int n);
 
@@ -108,8 +108,13 @@ public final class RowKernels {
         IMPL.swigluGrad(gy, gate, up, accGate, accUp, n);
     }
 
-    /** The implementation in use (tests compare it with {@link ScalarRows}). */
-    static Impl impl() {
+    /** The implementation in use. */
+    public static Impl impl() {
         return IMPL;
+    }
+
+    /** The plain-loop implementation (the reference; benchmarks compare the vector kernels with it). */
+    public static Impl scalar() {
+        return new ScalarRows();
     }
 }
