@@ -113,7 +113,14 @@ public final class Buf {
 
     /** Reads n elements from base, base + stride, ... into dst (as doubles). */
     public void getRow(int base, int stride, double[] dst, int n) {
-        if (f != null) {
+        if (f != null && stride == 1) {
+            // one bulk copy: per-element reads of a direct buffer cost several times more
+            float[] row = new float[n];
+            f.get(base, row, 0, n);
+            for (int j = 0; j < n; j++) {
+                dst[j] = row[j];
+            }
+        } else if (f != null) {
             for (int j = 0, i = base; j < n; j++, i += stride) {
                 dst[j] = f.get(i);
             }
@@ -128,7 +135,13 @@ public final class Buf {
 
     /** Writes src[0..n) to base, base + stride, ..., rounded to this buffer's element type. */
     public void putRow(int base, int stride, double[] src, int n) {
-        if (f != null) {
+        if (f != null && stride == 1) {
+            float[] row = new float[n];
+            for (int j = 0; j < n; j++) {
+                row[j] = (float) src[j];
+            }
+            f.put(base, row, 0, n);
+        } else if (f != null) {
             for (int j = 0, i = base; j < n; j++, i += stride) {
                 f.put(i, (float) src[j]);
             }

@@ -170,21 +170,43 @@ final class VectorRows implements RowKernels.Impl, RowKernels.VectorRowsMarker {
 
     @Override
     public void swigluGrad(float[] gy, float[] gate, float[] up, float[] accGate, float[] accUp, int n) {
-        int j = 0;
-        for (; j <= n - L; j += L) {
-            DoubleVector x = load(gate, j);
-            DoubleVector s = sigmoid(x);
-            FloatVector g = FloatVector.fromArray(F, gy, j);
-            if (accUp != null) {
-                FloatVector.fromArray(F, accUp, j).add(g.mul(narrow(x.mul(s)))).intoArray(accUp, j);
-            }
-            if (accGate != null) {
-                DoubleVector gs = (DoubleVector) g.mul(FloatVector.fromArray(F, up, j))
-                        .convertShape(VectorOperators.F2D, D, 0);
-                DoubleVector ds = s.mul(x.mul(s.neg().add(1.0)).add(1.0));
-                FloatVector.fromArray(F, accGate, j).add(narrow(gs.mul(ds))).intoArray(accGate, j);
-            }
+        // three loops over a staged sigmoid, each its own method: one loop doing all of it is more than C2 inlines,
+        // and vectors that cross a call it did not inline are boxed (several times slower)
+        int full = n - n % L;
+        double[] sig = new double[full];
+        sigmoidRow(gate, sig, full);
+        if (accUp != null) {
+            upGradRow(gy, gate, sig, accUp, full);
         }
-        ScalarRows.swigluGradFrom(j, gy, gate, up, accGate, accUp, n);
+        if (accGate != null) {
+            gateGradRow(gy, gate, up, sig, accGate, full);
+        }
+        ScalarRows.swigluGradFrom(full, gy, gate, up, accGate, accUp, n);
+    }
+
+    private static void sigmoidRow(float[] gate, double[] sig, int full) {
+        for (int j = 0; j < full; j += L) {
+            sigmoid(load(gate, j)).intoArray(sig, j);
+        }
+    }
+
+    /** accUp += gy * (float) (x sigmoid(x)). */
+    private static void upGradRow(float[] gy, float[] gate, double[] sig, float[] accUp, int full) {
+        for (int j = 0; j < full; j += L) {
+            FloatVector silu = narrow(load(gate, j).mul(DoubleVector.fromArray(D, sig, j)));
+            FloatVector.fromArray(F, accUp, j).add(FloatVector.fromArray(F, gy, j).mul(silu)).intoArray(accUp, j);
+        }
+    }
+
+    /** accGate += (float) ((gy * up) * s (1 + x (1 - s))), s = sigmoid(x). */
+    private static void gateGradRow(float[] gy, float[] gate, float[] up, double[] sig, float[] accGate, int full) {
+        for (int j = 0; j < full; j += L) {
+            DoubleVector x = load(gate, j);
+            DoubleVector s = DoubleVector.fromArray(D, sig, j);
+            DoubleVector gs = (DoubleVector) FloatVector.fromArray(F, gy, j).mul(FloatVector.fromArray(F, up, j))
+                    .convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector ds = s.mul(x.mul(s.neg().add(1.0)).add(1.0));
+            FloatVector.fromArray(F, accGate, j).add(narrow(gs.mul(ds))).intoArray(accGate, j);
+        }
     }
 }
