@@ -135,16 +135,17 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * Adds g to t's gradient, for rules whose input gradient is the output gradient itself (additions: residual
-     * connections). Where t is an intermediate tensor without a gradient yet, nothing is zero-filled and added to:
-     * the first such input of the running rule takes over the rule's gradient buffer g, which the tape no longer needs
-     * once the rule returns (no copy at all), and a second one gets a copy. Otherwise (leaves, broadcast inputs, a
-     * gradient already started) g is accumulated as by {@link #gradFor}.
+     * Adds g to t's gradient, for rules whose input gradient is the output gradient itself, possibly reshaped
+     * (additions: residual connections; reshapes). g has t's shape. Where t is an intermediate tensor without a
+     * gradient yet, nothing is zero-filled and added to: the first such input of the running rule takes over the
+     * rule's gradient buffer when g is (a contiguous reshape of) it, since the tape no longer needs it once the rule
+     * returns (no copy at all), and otherwise t gets a copy. Leaves, broadcast inputs and gradients already started
+     * accumulate as {@link #gradFor} buffers do.
      */
     public void addToGrad(Tensor t, INDArray g) {
         boolean fresh = !t.isLeaf() && !grads.containsKey(t) && g.dataType() == t.dtype()
                 && java.util.Arrays.equals(g.shape(), t.shape());
-        if (fresh && propagating != null && grads.get(propagating) == g) {
+        if (fresh && isPropagatingGradient(g)) {
             grads.remove(propagating);
             grads.put(t, g);
         } else if (fresh) {
@@ -154,6 +155,13 @@ public final class Tape implements AutoCloseable {
         } else {
             Loops.accumulate(gradFor(t), g, 1.0);
         }
+    }
+
+    /** True when g is the running rule's own gradient buffer, or a contiguous view of all of it. */
+    private boolean isPropagatingGradient(INDArray g) {
+        INDArray own = propagating == null ? null : grads.get(propagating);
+        return own != null && (g == own || g.data() == own.data() && g.offset() == own.offset()
+                && g.length() == own.length() && Loops.isContiguous(g) && Loops.isContiguous(own));
     }
 
     /** Back-propagates from a one-element loss with seed gradient 1. */

@@ -3,6 +3,7 @@ package dev.lethe.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lethe.engine.ops.Elementwise;
+import dev.lethe.engine.ops.Shaping;
 import dev.lethe.engine.testing.Exact;
 import dev.lethe.engine.testing.Rand;
 import java.util.List;
@@ -11,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Additions hand their output gradient to their first input ({@link Tape#addToGrad}: no zero-fill, no add) and a copy
- * to the second; these graphs cover residual chains, an input added to itself, inputs that feed several ops, and
+ * to the second, reshapes hand it on as a view; these graphs cover residual chains, an input added to itself, inputs that feed several ops, and
  * broadcasting, in float64 against finite differences and in float32 against the same values computed with the
  * residual stream h routed through neg and a subtraction's second input (branch - (-h), and 2h for h + h), so that
  * h's gradient is zero-filled and accumulated there instead of taken over.
@@ -19,14 +20,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class ResidualGradTest {
     private final Rand r = new Rand(31);
 
-    /** h = 1 * x; three times h = h + tanh(h) * w; then (h + h) * sigmoid(first residual). */
+    /** h = 1 * x; three times h = h + reshape(reshape(tanh(h))) * w; then (h + h) * sigmoid(first residual). */
     private static Tensor residualChain(Tape t, List<Tensor> in, boolean viaSub) {
         Tensor x = Elementwise.mulScalar(t, in.get(0), 1.0);
         Tensor w = in.get(1);
         Tensor h = x;
         Tensor first = null;
         for (int i = 0; i < 3; i++) {
-            Tensor branch = Elementwise.mul(t, Elementwise.tanh(t, h), w);
+            // through a reshape round trip, whose backward hands its gradient on as a view
+            Tensor flat = Shaping.reshape(t, Elementwise.tanh(t, h), -1);
+            Tensor branch = Elementwise.mul(t, Shaping.reshape(t, flat, h.shape()), w);
             h = viaSub ? Elementwise.sub(t, branch, Elementwise.neg(t, h)) : Elementwise.add(t, h, branch);
             first = first == null ? h : first;
         }
