@@ -111,11 +111,14 @@ public final class Buf {
         return f != null ? (float) v : v;
     }
 
-    /** Reads n elements from base, base + stride, ... into dst (as doubles). */
-    public void getRow(int base, int stride, double[] dst, int n) {
+    /**
+     * Reads n elements from base, base + stride, ... into dst (as doubles); a dense float32 row goes through
+     * {@code scratch} (at least n long) by one bulk copy, as per-element reads of a direct buffer cost several times
+     * more.
+     */
+    public void getRow(int base, int stride, double[] dst, int n, float[] scratch) {
         if (f != null && stride == 1) {
-            // one bulk copy: per-element reads of a direct buffer cost several times more
-            float[] row = new float[n];
+            float[] row = scratch;
             f.get(base, row, 0, n);
             for (int j = 0; j < n; j++) {
                 dst[j] = row[j];
@@ -133,10 +136,10 @@ public final class Buf {
         }
     }
 
-    /** Writes src[0..n) to base, base + stride, ..., rounded to this buffer's element type. */
-    public void putRow(int base, int stride, double[] src, int n) {
+    /** Writes src[0..n) to base, base + stride, ..., rounded to this buffer's element type ({@code scratch} as above). */
+    public void putRow(int base, int stride, double[] src, int n, float[] scratch) {
         if (f != null && stride == 1) {
-            float[] row = new float[n];
+            float[] row = scratch;
             for (int j = 0; j < n; j++) {
                 row[j] = (float) src[j];
             }

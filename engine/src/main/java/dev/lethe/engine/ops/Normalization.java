@@ -55,8 +55,9 @@ public final class Normalization {
         long[] xst = xv.stride();
         Par.range(rowsN, 6L * d, (lo, hi) -> {
             double[] xs = new double[d];
+            float[] scratch = new float[d];
             for (int row = lo; row < hi; row++) {
-                px.getRow(Walk.rowOffset(shape, xst, row), sx, xs, d);
+                px.getRow(Walk.rowOffset(shape, xst, row), sx, xs, d, scratch);
                 double mu = 0;
                 if (!rms) {
                     for (int j = 0; j < d; j++) {
@@ -82,7 +83,7 @@ public final class Normalization {
                     }
                     xs[j] = y;
                 }
-                po.putRow(row * d, 1, xs, d);
+                po.putRow(row * d, 1, xs, d, scratch);
             }
         });
         return tape.record(out, g -> {
@@ -99,9 +100,10 @@ public final class Normalization {
                     double[] xh = new double[d];
                     double[] gh = new double[d];
                     double[] acc = new double[d];
+                    float[] scratch = new float[d];
                     for (int k = lo; k < hi; k++) {
-                        px.getRow(Walk.rowOffset(shape, xst, k), sx, xh, d);
-                        pg.getRow(Walk.rowOffset(shape, gst, k), sg, gh, d);
+                        px.getRow(Walk.rowOffset(shape, xst, k), sx, xh, d, scratch);
+                        pg.getRow(Walk.rowOffset(shape, gst, k), sg, gh, d, scratch);
                         double meanGh = 0;
                         double meanGhXh = 0;
                         for (int j = 0; j < d; j++) {
@@ -115,12 +117,12 @@ public final class Normalization {
                         meanGh /= d;
                         meanGhXh /= d;
                         int bgx = Walk.rowOffset(shape, gxst, k);
-                        pgx.getRow(bgx, sgx, acc, d);
+                        pgx.getRow(bgx, sgx, acc, d, scratch);
                         for (int j = 0; j < d; j++) {
                             double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
                             acc[j] += pgx.round(v * inv[k]);
                         }
-                        pgx.putRow(bgx, sgx, acc, d);
+                        pgx.putRow(bgx, sgx, acc, d, scratch);
                     }
                 });
             }
@@ -131,9 +133,10 @@ public final class Normalization {
                 Par.range(d, 4L * rowsN, (lo, hi) -> {
                     double[] xs = new double[hi - lo];
                     double[] gs = new double[hi - lo];
+                    float[] scratch = new float[hi - lo];
                     for (int k = 0; k < rowsN; k++) {
-                        px.getRow(Walk.rowOffset(shape, xst, k) + lo * sx, sx, xs, hi - lo);
-                        pg.getRow(Walk.rowOffset(shape, gst, k) + lo * sg, sg, gs, hi - lo);
+                        px.getRow(Walk.rowOffset(shape, xst, k) + lo * sx, sx, xs, hi - lo, scratch);
+                        pg.getRow(Walk.rowOffset(shape, gst, k) + lo * sg, sg, gs, hi - lo, scratch);
                         for (int j = lo; j < hi; j++) {
                             double gy = gs[j - lo];
                             if (gw != null) {
