@@ -104,10 +104,13 @@ public final class Normalization {
                     for (int k = lo; k < hi; k++) {
                         px.getRow(Walk.rowOffset(shape, xst, k), sx, xh, d, scratch);
                         pg.getRow(Walk.rowOffset(shape, gst, k), sg, gh, d, scratch);
+                        // row statistics in locals: the loops store into double arrays, which could alias mean/inv
+                        double mk = mean[k];
+                        double ik = inv[k];
                         double meanGh = 0;
                         double meanGhXh = 0;
                         for (int j = 0; j < d; j++) {
-                            xh[j] = (xh[j] - mean[k]) * inv[k];
+                            xh[j] = (xh[j] - mk) * ik;
                             if (w != null) {
                                 gh[j] *= w[j];
                             }
@@ -120,7 +123,7 @@ public final class Normalization {
                         pgx.getRow(bgx, sgx, acc, d, scratch);
                         for (int j = 0; j < d; j++) {
                             double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
-                            acc[j] += pgx.round(v * inv[k]);
+                            acc[j] += pgx.round(v * ik);
                         }
                         pgx.putRow(bgx, sgx, acc, d, scratch);
                     }
@@ -135,12 +138,14 @@ public final class Normalization {
                     double[] gs = new double[hi - lo];
                     float[] scratch = new float[hi - lo];
                     for (int k = 0; k < rowsN; k++) {
+                        double mk = mean[k];
+                        double ik = inv[k];
                         px.getRow(Walk.rowOffset(shape, xst, k) + lo * sx, sx, xs, hi - lo, scratch);
                         pg.getRow(Walk.rowOffset(shape, gst, k) + lo * sg, sg, gs, hi - lo, scratch);
                         for (int j = lo; j < hi; j++) {
                             double gy = gs[j - lo];
                             if (gw != null) {
-                                gw[j] += gy * ((xs[j - lo] - mean[k]) * inv[k]);
+                                gw[j] += gy * ((xs[j - lo] - mk) * ik);
                             }
                             if (gb != null) {
                                 gb[j] += gy;
