@@ -28,6 +28,8 @@ public final class Tape implements AutoCloseable {
     private final List<Node> nodes = new ArrayList<>();
     private final List<INDArray> owned = new ArrayList<>();
     private final Map<Tensor, INDArray> grads = new IdentityHashMap<>();
+    /** The output whose backward rule is running (its gradient is dead once the rule returns). */
+    private Tensor propagating;
     private boolean closed;
 
     private Tape(BufferPool pool, boolean recording) {
@@ -132,6 +134,36 @@ public final class Tape implements AutoCloseable {
         return g;
     }
 
+    /**
+     * Adds g to t's gradient, for rules whose input gradient is the output gradient itself, possibly reshaped
+     * (additions: residual connections; reshapes). g has t's shape. Where t is an intermediate tensor without a
+     * gradient yet, nothing is zero-filled and added to: the first such input of the running rule takes over the
+     * rule's gradient buffer when g is (a contiguous reshape of) it, since the tape no longer needs it once the rule
+     * returns (no copy at all), and otherwise t gets a copy. Leaves, broadcast inputs and gradients already started
+     * accumulate as {@link #gradFor} buffers do.
+     */
+    public void addToGrad(Tensor t, INDArray g) {
+        boolean fresh = !t.isLeaf() && !grads.containsKey(t) && g.dataType() == t.dtype()
+                && java.util.Arrays.equals(g.shape(), t.shape());
+        if (fresh && isPropagatingGradient(g)) {
+            grads.remove(propagating);
+            grads.put(t, g);
+        } else if (fresh) {
+            INDArray copy = allocate(t.dtype(), t.shape());
+            Loops.copy(g, copy);
+            grads.put(t, copy);
+        } else {
+            Loops.accumulate(gradFor(t), g, 1.0);
+        }
+    }
+
+    /** True when g is the running rule's own gradient buffer, or a contiguous view of all of it. */
+    private boolean isPropagatingGradient(INDArray g) {
+        INDArray own = propagating == null ? null : grads.get(propagating);
+        return own != null && (g == own || g.data() == own.data() && g.offset() == own.offset()
+                && g.length() == own.length() && Loops.isContiguous(g) && Loops.isContiguous(own));
+    }
+
     /** Back-propagates from a one-element loss with seed gradient 1. */
     public void backward(Tensor loss) {
         if (loss.length() != 1) {
@@ -156,7 +188,12 @@ public final class Tape implements AutoCloseable {
             Node node = nodes.get(i);
             INDArray g = grads.get(node.output());
             if (g != null) {
-                node.rule().apply(g);
+                propagating = node.output();
+                try {
+                    node.rule().apply(g);
+                } finally {
+                    propagating = null;
+                }
             }
         }
     }

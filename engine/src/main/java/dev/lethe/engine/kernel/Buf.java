@@ -105,4 +105,55 @@ public final class Buf {
             }
         }
     }
+
+    /** v rounded to this buffer's element type (float32 or float64): what {@link #set} would store. */
+    public double round(double v) {
+        return f != null ? (float) v : v;
+    }
+
+    /**
+     * Reads n elements from base, base + stride, ... into dst (as doubles); a dense float32 row goes through
+     * {@code scratch} (at least n long) by one bulk copy, as per-element reads of a direct buffer cost several times
+     * more.
+     */
+    public void getRow(int base, int stride, double[] dst, int n, float[] scratch) {
+        if (f != null && stride == 1) {
+            float[] row = scratch;
+            f.get(base, row, 0, n);
+            for (int j = 0; j < n; j++) {
+                dst[j] = row[j];
+            }
+        } else if (f != null) {
+            for (int j = 0, i = base; j < n; j++, i += stride) {
+                dst[j] = f.get(i);
+            }
+        } else if (stride == 1) {
+            d.get(base, dst, 0, n);
+        } else {
+            for (int j = 0, i = base; j < n; j++, i += stride) {
+                dst[j] = d.get(i);
+            }
+        }
+    }
+
+    /** Writes src[0..n) to base, base + stride, ..., rounded to this buffer's element type ({@code scratch} as above). */
+    public void putRow(int base, int stride, double[] src, int n, float[] scratch) {
+        if (f != null && stride == 1) {
+            float[] row = scratch;
+            for (int j = 0; j < n; j++) {
+                row[j] = (float) src[j];
+            }
+            f.put(base, row, 0, n);
+        } else if (f != null) {
+            for (int j = 0, i = base; j < n; j++, i += stride) {
+                f.put(i, (float) src[j]);
+            }
+        } else if (stride == 1) {
+            d.put(base, src, 0, n);
+        } else {
+            for (int j = 0, i = base; j < n; j++, i += stride) {
+                d.put(i, src[j]);
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ import dev.lethe.engine.kernel.Exp;
 import dev.lethe.engine.kernel.Loops;
 import dev.lethe.engine.kernel.Par;
 import dev.lethe.engine.kernel.Profile;
+import dev.lethe.engine.kernel.RowKernels;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -240,13 +241,7 @@ public final class Attention {
             for (int i = lo; i < hi; i++) {
                 p.get(base + i * tk, pr, 0, tk);
                 ds.get(dBase + i * tk, dr, 0, tk);
-                double dot = 0;
-                for (int j = 0; j < tk; j++) {
-                    dot += (double) dr[j] * pr[j];
-                }
-                for (int j = 0; j < tk; j++) {
-                    dr[j] = (float) (pr[j] * (dr[j] - dot) * scale);
-                }
+                RowKernels.softmaxGrad(pr, dr, tk, RowKernels.dot(dr, pr, tk), scale);
                 ds.put(dBase + i * tk, dr, 0, tk);
             }
         } else {
@@ -285,36 +280,29 @@ public final class Attention {
     }
 
     /**
-     * One float32 row through the heap array {@code buf} (at least tk long): bulk copies instead of per-element buffer
-     * accesses, exponentials by {@link Exp} (below 6e-9 relative, summed in double), masked entries exactly 0.
+     * One float32 row through the heap array {@code buf} (at least tk long): keys past {@code limit} or masked out get
+     * exactly 0, the rest e^(s - max) / sum by {@link RowKernels} (exponentials as {@link Exp}, summed in double).
      */
     private static void softmaxRowF(FloatBuffer p, int row, int tk, int limit, int[] keyMask, int maskBase,
             float[] buf) {
         p.get(row, buf, 0, tk);
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < limit; j++) {
-            if (keyMask == null || keyMask[maskBase + j] != 0) {
-                max = Math.max(max, buf[j]);
-            }
-        }
-        if (max == Double.NEGATIVE_INFINITY) {
-            Arrays.fill(buf, 0, tk, 0f);
-            p.put(row, buf, 0, tk);
-            return;
-        }
-        double sum = 0;
-        for (int j = 0; j < limit; j++) {
-            if (keyMask == null || keyMask[maskBase + j] != 0) {
-                double e = Exp.exp(buf[j] - max);
-                buf[j] = (float) e;
-                sum += e;
-            } else {
-                buf[j] = 0f;
+        if (keyMask != null) {
+            for (int j = 0; j < limit; j++) {
+                if (keyMask[maskBase + j] == 0) {
+                    buf[j] = Float.NEGATIVE_INFINITY; // e^-inf = 0
+                }
             }
         }
         Arrays.fill(buf, limit, tk, 0f);
-        for (int j = 0; j < limit; j++) {
-            buf[j] = (float) (buf[j] / sum);
+        double max = RowKernels.max(buf, limit);
+        if (max == Double.NEGATIVE_INFINITY) {
+            // no visible key (a left-padding query): a zero row
+            Arrays.fill(buf, 0, limit, 0f);
+        } else {
+            double sum = RowKernels.expInPlace(buf, limit, max);
+            for (int j = 0; j < limit; j++) {
+                buf[j] = (float) (buf[j] / sum);
+            }
         }
         p.put(row, buf, 0, tk);
     }

@@ -7,6 +7,7 @@ import dev.lethe.engine.kernel.Exp;
 import dev.lethe.engine.kernel.Erf;
 import dev.lethe.engine.kernel.Loops;
 import dev.lethe.engine.kernel.Par;
+import dev.lethe.engine.kernel.RowKernels;
 import dev.lethe.engine.kernel.Shapes;
 import dev.lethe.engine.kernel.Walk;
 import java.nio.DoubleBuffer;
@@ -110,10 +111,12 @@ public final class Elementwise {
         return tape.record(out, g -> {
             if (op == Binary.ADD || op == Binary.SUB) {
                 if (a.requiresGrad()) {
-                    Loops.accumulate(tape.gradFor(a), g, 1.0);
+                    tape.addToGrad(a, g);
                 }
-                if (b.requiresGrad()) {
-                    Loops.accumulate(tape.gradFor(b), g, op == Binary.ADD ? 1.0 : -1.0);
+                if (b.requiresGrad() && op == Binary.ADD) {
+                    tape.addToGrad(b, g);
+                } else if (b.requiresGrad()) {
+                    Loops.accumulate(tape.gradFor(b), g, -1.0);
                 }
                 return;
             }
@@ -627,11 +630,7 @@ public final class Elementwise {
                 int len = Math.min(CHUNK, n - from);
                 fgt.get(from, a, 0, len);
                 fu.get(from, u, 0, len);
-                for (int i = 0; i < len; i++) {
-                    double x = a[i];
-                    float s = (float) (x * sigmoid32(x));
-                    a[i] = s * u[i];
-                }
+                RowKernels.swiglu(a, u, a, len);
                 fo.put(from, a, 0, len);
             }
         });
@@ -660,18 +659,7 @@ public final class Elementwise {
                 if (fgu != null) {
                     fgu.get(from, accU, 0, len);
                 }
-                for (int i = 0; i < len; i++) {
-                    double x = a[i];
-                    double sg = sigmoid32(x);
-                    if (fgu != null) {
-                        float s = (float) (x * sg);
-                        accU[i] = accU[i] + gy[i] * s;
-                    }
-                    if (fgg != null) {
-                        float gs = gy[i] * u[i];
-                        accG[i] = accG[i] + (float) (gs * (sg * (1.0 + x * (1.0 - sg))));
-                    }
-                }
+                RowKernels.swigluGrad(gy, a, u, accG, accU, len);
                 if (fgg != null) {
                     fgg.put(from, accG, 0, len);
                 }
@@ -688,11 +676,7 @@ public final class Elementwise {
      * {@code Math.exp}, whose full accuracy their finite-difference gradient checks need.
      */
     static double sigmoid32(double x) {
-        if (x >= 0) {
-            return 1.0 / (1.0 + Exp.exp(-x));
-        }
-        double e = Exp.exp(x);
-        return e / (1.0 + e);
+        return RowKernels.sigmoid(x);
     }
 
     static double stableSigmoid(double x) {

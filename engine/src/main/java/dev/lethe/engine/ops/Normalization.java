@@ -6,8 +6,6 @@ import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Par;
 import dev.lethe.engine.kernel.StridedLoop;
 import dev.lethe.engine.kernel.Walk;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -29,6 +27,13 @@ public final class Normalization {
         return norm(tape, x, weight, null, eps, true, onePlusWeight);
     }
 
+    /**
+     * One path for every dtype and layout, as the equations read: each row is staged into a double array, normalised
+     * there, and written back rounded to the tensor's dtype (for float32 that gives the bits float arithmetic would).
+     * Forward: mu = mean(x) (0 for RMSNorm), inv = 1 / sqrt(mean((x - mu)^2) + eps), y = (x - mu) inv w + b.
+     * Backward, with xh = (x - mu) inv and gh = gy w: gx = inv (gh - mean(gh) - xh mean(gh xh)) (LayerNorm) or
+     * inv (gh - xh mean(gh xh)) (RMSNorm); gw = sum over rows of gy xh, gb = sum of gy.
+     */
     private static Tensor norm(Tape tape, Tensor x, Tensor weight, Tensor bias, double eps, boolean rms,
             boolean onePlus) {
         INDArray xv = x.value();
@@ -49,195 +54,98 @@ public final class Normalization {
         Buf po = Buf.of(out);
         long[] xst = xv.stride();
         Par.range(rowsN, 6L * d, (lo, hi) -> {
-            float[] xs = px.isFloat() && sx == 1 ? new float[d] : null;
+            double[] xs = new double[d];
+            float[] scratch = new float[d];
             for (int row = lo; row < hi; row++) {
-                int bx = Walk.rowOffset(shape, xst, row);
-                int bo = row * d;
+                px.getRow(Walk.rowOffset(shape, xst, row), sx, xs, d, scratch);
                 double mu = 0;
-                double var = 0;
-                if (xs != null) {
-                    // dense float32 row staged on the heap: the same arithmetic as below, without bounds checks
-                    px.floats().get(bx, xs, 0, d);
-                    if (!rms) {
-                        for (int j = 0; j < d; j++) {
-                            mu += xs[j];
-                        }
-                        mu /= d;
-                    }
+                if (!rms) {
                     for (int j = 0; j < d; j++) {
-                        double c = xs[j] - mu;
-                        var += c * c;
+                        mu += xs[j];
                     }
-                    var /= d;
-                    double iv = 1.0 / Math.sqrt(var + eps);
-                    mean[row] = mu;
-                    inv[row] = iv;
-                    for (int j = 0; j < d; j++) {
-                        double y = (xs[j] - mu) * iv;
-                        if (w != null) {
-                            y *= w[j];
-                        }
-                        if (b != null) {
-                            y += b[j];
-                        }
-                        xs[j] = (float) y;
-                    }
-                    po.floats().put(bo, xs, 0, d);
-                } else if (px.isFloat()) {
-                    FloatBuffer fx = px.floats();
-                    FloatBuffer fo = po.floats();
-                    if (!rms) {
-                        for (int j = 0, i = bx; j < d; j++, i += sx) {
-                            mu += fx.get(i);
-                        }
-                        mu /= d;
-                    }
-                    for (int j = 0, i = bx; j < d; j++, i += sx) {
-                        double c = fx.get(i) - mu;
-                        var += c * c;
-                    }
-                    var /= d;
-                    double iv = 1.0 / Math.sqrt(var + eps);
-                    mean[row] = mu;
-                    inv[row] = iv;
-                    for (int j = 0, i = bx; j < d; j++, i += sx) {
-                        double y = (fx.get(i) - mu) * iv;
-                        if (w != null) {
-                            y *= w[j];
-                        }
-                        if (b != null) {
-                            y += b[j];
-                        }
-                        fo.put(bo + j, (float) y);
-                    }
-                } else {
-                    DoubleBuffer dx = px.doubles();
-                    DoubleBuffer dout = po.doubles();
-                    if (!rms) {
-                        for (int j = 0, i = bx; j < d; j++, i += sx) {
-                            mu += dx.get(i);
-                        }
-                        mu /= d;
-                    }
-                    for (int j = 0, i = bx; j < d; j++, i += sx) {
-                        double c = dx.get(i) - mu;
-                        var += c * c;
-                    }
-                    var /= d;
-                    double iv = 1.0 / Math.sqrt(var + eps);
-                    mean[row] = mu;
-                    inv[row] = iv;
-                    for (int j = 0, i = bx; j < d; j++, i += sx) {
-                        double y = (dx.get(i) - mu) * iv;
-                        if (w != null) {
-                            y *= w[j];
-                        }
-                        if (b != null) {
-                            y += b[j];
-                        }
-                        dout.put(bo + j, y);
-                    }
+                    mu /= d;
                 }
+                double var = 0;
+                for (int j = 0; j < d; j++) {
+                    double c = xs[j] - mu;
+                    var += c * c;
+                }
+                double iv = 1.0 / Math.sqrt(var / d + eps);
+                mean[row] = mu;
+                inv[row] = iv;
+                for (int j = 0; j < d; j++) {
+                    double y = (xs[j] - mu) * iv;
+                    if (w != null) {
+                        y *= w[j];
+                    }
+                    if (b != null) {
+                        y += b[j];
+                    }
+                    xs[j] = y;
+                }
+                po.putRow(row * d, 1, xs, d, scratch);
             }
         });
         return tape.record(out, g -> {
             Buf pg = Buf.of(g);
             int sg = (int) g.stride(r - 1);
             long[] gst = g.stride();
-            double[] gw = weight != null && weight.requiresGrad() ? new double[d] : null;
-            double[] gb = bias != null && bias.requiresGrad() ? new double[d] : null;
-            INDArray gx = x.requiresGrad() ? tape.gradFor(x) : null;
-            Buf pgx = gx == null ? null : Buf.of(gx);
-            if (pgx != null) {
+            if (x.requiresGrad()) {
+                INDArray gx = tape.gradFor(x);
+                Buf pgx = Buf.of(gx);
+                int sgx = (int) gx.stride(r - 1);
+                long[] gxst = gx.stride();
                 // input gradient, row by row (rows are independent)
-                boolean staged = px.isFloat() && pg.isFloat() && pgx.isFloat() && sx == 1 && sg == 1;
                 Par.range(rowsN, 8L * d, (lo, hi) -> {
-                    double[] gh = new double[d];
                     double[] xh = new double[d];
-                    float[] xs = staged ? new float[d] : null;
-                    float[] gs = staged ? new float[d] : null;
+                    double[] gh = new double[d];
+                    double[] acc = new double[d];
+                    float[] scratch = new float[d];
                     for (int k = lo; k < hi; k++) {
-                        int bx = Walk.rowOffset(shape, xst, k);
-                        int bg = Walk.rowOffset(shape, gst, k);
+                        px.getRow(Walk.rowOffset(shape, xst, k), sx, xh, d, scratch);
+                        pg.getRow(Walk.rowOffset(shape, gst, k), sg, gh, d, scratch);
+                        // row statistics in locals: the loops store into double arrays, which could alias mean/inv
                         double mk = mean[k];
                         double ik = inv[k];
                         double meanGh = 0;
                         double meanGhXh = 0;
-                        if (staged) {
-                            px.floats().get(bx, xs, 0, d);
-                            pg.floats().get(bg, gs, 0, d);
-                            for (int j = 0; j < d; j++) {
-                                xh[j] = (xs[j] - mk) * ik;
-                                double gy = gs[j];
-                                gh[j] = w == null ? gy : gy * w[j];
-                                meanGh += gh[j];
-                                meanGhXh += gh[j] * xh[j];
+                        for (int j = 0; j < d; j++) {
+                            xh[j] = (xh[j] - mk) * ik;
+                            if (w != null) {
+                                gh[j] *= w[j];
                             }
-                        } else {
-                            for (int j = 0, i = bx, ig = bg; j < d; j++, i += sx, ig += sg) {
-                                xh[j] = (px.get(i) - mk) * ik;
-                                double gy = pg.get(ig);
-                                gh[j] = w == null ? gy : gy * w[j];
-                                meanGh += gh[j];
-                                meanGhXh += gh[j] * xh[j];
-                            }
+                            meanGh += gh[j];
+                            meanGhXh += gh[j] * xh[j];
                         }
                         meanGh /= d;
                         meanGhXh /= d;
-                        int bgx = k * d;
-                        if (staged) {
-                            FloatBuffer fgx = pgx.floats();
-                            fgx.get(bgx, xs, 0, d);
-                            for (int j = 0; j < d; j++) {
-                                double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
-                                xs[j] = xs[j] + (float) (v * ik);
-                            }
-                            fgx.put(bgx, xs, 0, d);
-                        } else if (pgx.isFloat()) {
-                            FloatBuffer fgx = pgx.floats();
-                            for (int j = 0; j < d; j++) {
-                                double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
-                                fgx.put(bgx + j, fgx.get(bgx + j) + (float) (v * ik));
-                            }
-                        } else {
-                            DoubleBuffer dgx = pgx.doubles();
-                            for (int j = 0; j < d; j++) {
-                                double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
-                                dgx.put(bgx + j, dgx.get(bgx + j) + v * ik);
-                            }
+                        int bgx = Walk.rowOffset(shape, gxst, k);
+                        pgx.getRow(bgx, sgx, acc, d, scratch);
+                        for (int j = 0; j < d; j++) {
+                            double v = rms ? gh[j] - xh[j] * meanGhXh : gh[j] - meanGh - xh[j] * meanGhXh;
+                            acc[j] += pgx.round(v * ik);
                         }
+                        pgx.putRow(bgx, sgx, acc, d, scratch);
                     }
                 });
             }
+            double[] gw = weight != null && weight.requiresGrad() ? new double[d] : null;
+            double[] gb = bias != null && bias.requiresGrad() ? new double[d] : null;
             if (gw != null || gb != null) {
                 // weight and bias gradients: sums over rows, split by columns so each column adds in row order
-                boolean stagedW = px.isFloat() && pg.isFloat() && sx == 1 && sg == 1;
                 Par.range(d, 4L * rowsN, (lo, hi) -> {
-                    float[] xs = stagedW ? new float[hi - lo] : null;
-                    float[] gs = stagedW ? new float[hi - lo] : null;
+                    double[] xs = new double[hi - lo];
+                    double[] gs = new double[hi - lo];
+                    float[] scratch = new float[hi - lo];
                     for (int k = 0; k < rowsN; k++) {
-                        int bx = Walk.rowOffset(shape, xst, k);
-                        int bg = Walk.rowOffset(shape, gst, k);
                         double mk = mean[k];
                         double ik = inv[k];
-                        if (stagedW) {
-                            px.floats().get(bx + lo, xs, 0, hi - lo);
-                            pg.floats().get(bg + lo, gs, 0, hi - lo);
-                            for (int j = lo; j < hi; j++) {
-                                double gy = gs[j - lo];
-                                if (gw != null) {
-                                    gw[j] += gy * ((xs[j - lo] - mk) * ik);
-                                }
-                                if (gb != null) {
-                                    gb[j] += gy;
-                                }
-                            }
-                            continue;
-                        }
+                        px.getRow(Walk.rowOffset(shape, xst, k) + lo * sx, sx, xs, hi - lo, scratch);
+                        pg.getRow(Walk.rowOffset(shape, gst, k) + lo * sg, sg, gs, hi - lo, scratch);
                         for (int j = lo; j < hi; j++) {
-                            double gy = pg.get(bg + j * sg);
+                            double gy = gs[j - lo];
                             if (gw != null) {
-                                gw[j] += gy * ((px.get(bx + j * sx) - mk) * ik);
+                                gw[j] += gy * ((xs[j - lo] - mk) * ik);
                             }
                             if (gb != null) {
                                 gb[j] += gy;

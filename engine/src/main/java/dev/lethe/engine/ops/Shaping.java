@@ -243,11 +243,12 @@ public final class Shaping {
         return out;
     }
 
-    /** gradFor(x) += g, where g holds the same elements as x in the same row-major order under another shape. */
+    /**
+     * x's gradient += g, where g holds the same elements as x in the same row-major order under another shape (taken
+     * over without a copy when x has no gradient yet: {@link Tape#addToGrad}).
+     */
     private static void accumulateSameOrder(Tape tape, Tensor x, INDArray g) {
-        INDArray gx = tape.gradFor(x);
-        INDArray gView = Views.reshape(Views.dense(tape, g), gx.shape());
-        Loops.accumulate(gx, gView, 1.0);
+        tape.addToGrad(x, Views.reshape(Views.dense(tape, g), x.shape()));
     }
 
     /**

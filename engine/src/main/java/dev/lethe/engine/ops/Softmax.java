@@ -5,6 +5,7 @@ import dev.lethe.engine.Tensor;
 import dev.lethe.engine.kernel.Buf;
 import dev.lethe.engine.kernel.Exp;
 import dev.lethe.engine.kernel.Par;
+import dev.lethe.engine.kernel.RowKernels;
 import dev.lethe.engine.kernel.Walk;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -177,32 +178,28 @@ public final class Softmax {
         double[] lse = new double[rowsN];
         long[] lst = lv.stride();
         Par.range(rowsN, 4L * v, (lo, hi) -> {
+            float[] x = pl.isFloat() ? new float[v] : null;
             for (int row = lo; row < hi; row++) {
                 if (mask != null && mask[row] == 0) {
                     po.set(row, 0.0);
                     continue;
                 }
                 int b = Walk.rowOffset(shape, lst, row);
-                double max = Double.NEGATIVE_INFINITY;
-                double sum = 0;
-                if (pl.isFloat()) {
-                    FloatBuffer fl = pl.floats();
-                    for (int j = 0, i = b; j < v; j++, i += sv) {
-                        max = Math.max(max, fl.get(i));
-                    }
-                    for (int j = 0, i = b; j < v; j++, i += sv) {
-                        sum += Exp.exp(fl.get(i) - max);
-                    }
+                if (x != null) {
+                    stageRow(pl.floats(), b, sv, x, v);
+                    lse[row] = logSumExp(x, v);
                 } else {
                     DoubleBuffer dl = pl.doubles();
+                    double max = Double.NEGATIVE_INFINITY;
+                    double sum = 0;
                     for (int j = 0, i = b; j < v; j++, i += sv) {
                         max = Math.max(max, dl.get(i));
                     }
                     for (int j = 0, i = b; j < v; j++, i += sv) {
                         sum += Math.exp(dl.get(i) - max);
                     }
+                    lse[row] = max + Math.log(sum);
                 }
-                lse[row] = max + Math.log(sum);
                 po.set(row, pl.get(b + targets[row] * sv) - lse[row]);
             }
         });
@@ -214,6 +211,7 @@ public final class Softmax {
             long[] glst = gl.stride();
             int sgl = (int) gl.stride(r - 1);
             Par.range(rowsN, 2L * v, (lo, hi) -> {
+                float[] x = pl.isFloat() ? new float[v] : null;
                 for (int k = lo; k < hi; k++) {
                     if (mask != null && mask[k] == 0) {
                         continue;
@@ -222,11 +220,12 @@ public final class Softmax {
                     int b = Walk.rowOffset(shape, lst, k);
                     int bg = Walk.rowOffset(shape, glst, k);
                     double l = lse[k];
-                    if (pl.isFloat()) {
-                        FloatBuffer fl = pl.floats();
+                    if (x != null) {
+                        stageRow(pl.floats(), b, sv, x, v);
+                        logProbGradRow(x, v, l, targets[k], gk);
                         FloatBuffer fgl = pgl.floats();
-                        for (int j = 0, i = b, o = bg; j < v; j++, i += sv, o += sgl) {
-                            fgl.put(o, fgl.get(o) + (float) (-gk * Exp.exp(fl.get(i) - l)));
+                        for (int j = 0, o = bg; j < v; j++, o += sgl) {
+                            fgl.put(o, fgl.get(o) + x[j]);
                         }
                     } else {
                         DoubleBuffer dl = pl.doubles();
@@ -234,8 +233,8 @@ public final class Softmax {
                         for (int j = 0, i = b, o = bg; j < v; j++, i += sv, o += sgl) {
                             dgl.put(o, dgl.get(o) + (-gk * Math.exp(dl.get(i) - l)));
                         }
+                        pgl.add(bg + targets[k] * sgl, gk);
                     }
-                    pgl.add(bg + targets[k] * sgl, gk);
                 }
             });
         }, logits);
@@ -290,16 +289,7 @@ public final class Softmax {
                 }
                 int base = (row / (t - 1)) * s0 + (row % (t - 1)) * s1;
                 fl.get(base, x, 0, v);
-                float fmax = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < v; j++) {
-                    fmax = Math.max(fmax, x[j]);
-                }
-                double max = fmax;
-                double sum = 0;
-                for (int j = 0; j < v; j++) {
-                    sum += Exp.exp(x[j] - max);
-                }
-                lse[row] = max + Math.log(sum);
+                lse[row] = logSumExp(x, v);
                 fo.put(row, (float) (x[targets[row]] - lse[row]));
             }
         });
@@ -322,17 +312,12 @@ public final class Softmax {
                     int ti = k % (t - 1);
                     double gk = fg.get((int) (bi * gst[0] + ti * gst[1]));
                     fl.get(bi * s0 + ti * s1, x, 0, v);
-                    double l = lse[k];
-                    // the slice's gradient row as the composition forms it (0 + value), then added to the logits'
-                    for (int j = 0; j < v; j++) {
-                        x[j] = 0f + (float) (-gk * Exp.exp(x[j] - l));
-                    }
-                    x[targets[k]] = x[targets[k]] + (float) gk;
+                    logProbGradRow(x, v, lse[k], targets[k], gk);
                     int bg = bi * gs0 + ti * gs1;
                     if (glUnit) {
                         fgl.get(bg, acc, 0, v);
                         for (int j = 0; j < v; j++) {
-                            acc[j] = acc[j] + x[j];
+                            acc[j] += x[j];
                         }
                         fgl.put(bg, acc, 0, v);
                     } else {
@@ -344,5 +329,31 @@ public final class Softmax {
                 }
             });
         }, logits);
+    }
+
+    /** Copies row elements base, base + stride, ... (n of them) into x. */
+    private static void stageRow(FloatBuffer src, int base, int stride, float[] x, int n) {
+        if (stride == 1) {
+            src.get(base, x, 0, n);
+            return;
+        }
+        for (int j = 0, i = base; j < n; j++, i += stride) {
+            x[j] = src.get(i);
+        }
+    }
+
+    /** log sum_j e^x[j] of a float32 row: the max, then the shifted exponentials summed in double. */
+    private static double logSumExp(float[] x, int n) {
+        double max = RowKernels.max(x, n);
+        return max + Math.log(RowKernels.sumExp(x, n, max));
+    }
+
+    /**
+     * The gradient of g * logp[target] with respect to the logits row x, in place of x: -g softmax(x)_j, plus g at the
+     * target (softmax recomputed from the saved log-sum-exp).
+     */
+    private static void logProbGradRow(float[] x, int n, double lse, int target, double g) {
+        RowKernels.scaledExpInPlace(x, n, lse, -g);
+        x[target] = x[target] + (float) g;
     }
 }
