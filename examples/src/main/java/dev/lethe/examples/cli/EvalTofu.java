@@ -105,6 +105,7 @@ final class EvalTofu implements EvalBenchmark {
 
         double[] reference = null;
         String refSource = null;
+        CausalLM retainLm = null;
         if (e.retainReport != null) {
             reference = TofuReport.forgetTruthRatios(e.retainReport);
             refSource = e.retainReport.toString();
@@ -113,15 +114,16 @@ final class EvalTofu implements EvalBenchmark {
                     new IllegalArgumentException("--retain-model needs the forget set (--forget or --data)"));
             err.println("retain model " + e.retainModel + ": forget set");
             try (Tokenizer tok = e.openTokenizer(e.retainModel)) {
-                reference = new TofuRunner(CausalLM.load(e.retainModel), tok, settings, progress).evaluate(f)
-                        .truthRatios();
+                retainLm = CausalLM.load(e.retainModel);
+                reference = new TofuRunner(retainLm, tok, settings, progress).evaluate(f).truthRatios();
             }
             refSource = e.retainModel.toString();
         }
         TofuResult result;
         try (Tokenizer tok = e.openTokenizer(e.model)) {
             CausalLM lm = CausalLM.load(e.model);
-            result = new TofuRunner(lm, tok, settings, progress).run(sets, holdoutItems, reference);
+            // the retain model, when given, is also the reference model of the reference-model MIA
+            result = new TofuRunner(lm, tok, settings, progress, retainLm).run(sets, holdoutItems, reference);
         }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("benchmark", e.benchmark);
