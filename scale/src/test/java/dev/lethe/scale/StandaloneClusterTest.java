@@ -83,6 +83,8 @@ class StandaloneClusterTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
+        // the test waits for INFO lines of the Master and Workers (the test resources set WARN)
+        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
         cmd.addAll(List.of(JavaModuleOptions.defaultModuleOptionArray()));
         cmd.addAll(List.of("-cp", classPath(), mainClass));
         cmd.addAll(args);
