@@ -19,7 +19,7 @@ import java.util.Map;
  * @param scores    per attack, one score per document
  * @param truncated documents cut to the scorer's maximum length
  */
-public record MiaScores(Map<MiaAttack, double[]> scores, int truncated) {
+public record MiaScores(Map<MiaAttack, double[]> scores, int truncated) implements java.io.Serializable {
 
     public MiaScores {
         Map<MiaAttack, double[]> ordered = new EnumMap<>(MiaAttack.class);
