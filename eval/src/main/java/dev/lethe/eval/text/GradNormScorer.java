@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The gradient-norm membership score ({@link GradNormScore}) of answers given prompts: per pair, one forward and
  * backward pass of the answer's mean NLL (the answer tokens, truncated as {@link AnswerScorer#fit} does; the EOS
  * prediction left out when {@code eosId >= 0} and it survived truncation, as in the LOSS attack), then the mean over
- * the model's parameter tensors of the gradient's p-norm. One pair per pass (no padding), as open-unlearning's
+ * the parameter tensors that received a gradient of the gradient's p-norm. One pair per pass (no padding), as open-unlearning's
  * per-sample backward. The model's gradients are cleared afterwards; its weights are not changed.
  */
 public final class GradNormScorer {
@@ -38,6 +38,10 @@ public final class GradNormScorer {
             throw new IllegalArgumentException(prompts.size() + " prompts but " + answers.size() + " answers");
         }
         Collection<Tensor> params = model.parameters().values();
+        if (params.stream().noneMatch(Tensor::requiresGrad)) {
+            throw new IllegalArgumentException("gradient-norm score: no parameter received a gradient; the model is"
+                    + " frozen (load it with CausalLM.load, not as a frozen copy)");
+        }
         double[] out = new double[prompts.size()];
         BufferPool pool = new BufferPool();
         try {
@@ -78,13 +82,12 @@ public final class GradNormScorer {
             Tensor lp = Softmax.tokenLogProbs(tape, logits, targets, keep);
             tape.backward(Elementwise.mulScalar(tape, Reductions.sumAll(tape, lp), -1.0 / scoredAnswer));
         }
+        // as open-unlearning: the tensors that received a gradient (frozen ones, e.g. a LoRA model's base, do not)
         List<INDArray> grads = new ArrayList<>();
         for (Tensor w : params) {
-            if (w.grad() == null) {
-                throw new IllegalArgumentException("gradient-norm score: parameter '" + w.name() + "' got no gradient;"
-                        + " the model is frozen (load it with CausalLM.load, not as a frozen copy)");
+            if (w.grad() != null) {
+                grads.add(w.grad());
             }
-            grads.add(w.grad());
         }
         return GradNormScore.score(grads, p);
     }

@@ -60,6 +60,9 @@ class GradNormScoreTest {
         for (Tensor w : model.parameters().values()) {
             assertThat(w.grad()).as(w.name()).isNull();
         }
+        GradNormScorer frozen = new GradNormScorer(model.frozenCopy(), 64);
+        assertThatThrownBy(() -> frozen.score(prompts, answers, 2, 2, Progress.NONE, "g"))
+                .hasMessageContaining("no parameter received a gradient");
     }
 
     private static int[] ints(JsonNode a) {
