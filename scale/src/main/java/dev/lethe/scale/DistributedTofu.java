@@ -32,9 +32,19 @@ public final class DistributedTofu {
     private DistributedTofu() {
     }
 
-    /** Same arguments as {@link TofuRunner#run}, by path; {@code holdoutFile} null: no MIA. */
+    /** Same arguments as {@link TofuRunner#run}, by path; {@code holdoutFile} null: no MIA (all its items). */
     public static TofuResult run(JavaSparkContext sc, String modelDir, String tokenizerFile, TofuSettings settings,
             List<SetSpec> sets, String holdoutFile, double[] retainForgetTruthRatios) {
+        return run(sc, modelDir, tokenizerFile, settings, sets, holdoutFile, 0, retainForgetTruthRatios, null);
+    }
+
+    /**
+     * As above, with the holdout file's item limit (0: all) and the folder of the reference model of the
+     * reference-model MIA ({@link TofuRunner}'s {@code reference}; TOFU: the retain model), or null for none.
+     */
+    public static TofuResult run(JavaSparkContext sc, String modelDir, String tokenizerFile, TofuSettings settings,
+            List<SetSpec> sets, String holdoutFile, int holdoutLimit, double[] retainForgetTruthRatios,
+            String referenceModelDir) {
         SetSpec forget = sets.stream().filter(s -> s.name().equals("forget")).findFirst().orElse(null);
         if (holdoutFile != null && forget == null) {
             throw new IllegalArgumentException("the membership inference needs the forget set (members) besides the"
@@ -42,7 +52,9 @@ public final class DistributedTofu {
         }
         int jobs = sets.size() + (holdoutFile == null ? 0 : 1);
         List<Serializable> parts = sc.parallelize(IntStream.range(0, jobs).boxed().toList(), Math.max(1, jobs))
-                .map(j -> part(j, modelDir, tokenizerFile, settings, sets, forget, holdoutFile)).collect();
+                .map(j -> part(j, modelDir, tokenizerFile, settings, sets, forget, holdoutFile, holdoutLimit,
+                        referenceModelDir))
+                .collect();
         List<TofuSplitResult> results = new ArrayList<>();
         for (int i = 0; i < sets.size(); i++) {
             results.add((TofuSplitResult) parts.get(i));
@@ -53,13 +65,16 @@ public final class DistributedTofu {
 
     /** Job j: set j's results, or (j == sets.size()) the MIA. */
     private static Serializable part(int j, String modelDir, String tokenizerFile, TofuSettings settings,
-            List<SetSpec> sets, SetSpec forget, String holdoutFile) throws Exception {
+            List<SetSpec> sets, SetSpec forget, String holdoutFile, int holdoutLimit, String referenceModelDir)
+            throws Exception {
         try (Tokenizer tok = Tokenizers.load(Path.of(tokenizerFile))) {
-            TofuRunner runner = new TofuRunner(CausalLM.load(Path.of(modelDir)), tok, settings, Progress.NONE);
+            CausalLM model = CausalLM.load(Path.of(modelDir));
             if (j < sets.size()) {
-                return runner.evaluate(split(sets.get(j)));
+                return new TofuRunner(model, tok, settings, Progress.NONE).evaluate(split(sets.get(j)));
             }
-            return runner.mia(split(forget).items(), TofuItem.read(Path.of(holdoutFile), 0));
+            CausalLM reference = referenceModelDir == null ? null : CausalLM.load(Path.of(referenceModelDir));
+            return new TofuRunner(model, tok, settings, Progress.NONE, reference).mia(split(forget).items(),
+                    TofuItem.read(Path.of(holdoutFile), holdoutLimit));
         }
     }
 

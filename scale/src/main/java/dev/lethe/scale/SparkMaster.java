@@ -41,12 +41,29 @@ public final class SparkMaster {
         }
     }
 
-    /** Spark's configuration for a sweep on {@code master}: loopback driver for embedded masters, no web UI. */
+    /**
+     * Spark's configuration for a sweep on {@code master} (plus any {@code spark.*} system properties, as in every
+     * Spark application): no web UI; the driver binds to 127.0.0.1 for embedded masters and for a standalone master
+     * on loopback, whose executors reach the driver there.
+     */
     public static SparkConf conf(String master, String appName) {
         SparkConf conf = new SparkConf().setMaster(master).setAppName(appName).set("spark.ui.enabled", "false");
-        if (master.startsWith("local")) {
+        if (master.startsWith("local") || loopbackStandalone(master)) {
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
         }
         return conf;
+    }
+
+    private static boolean loopbackStandalone(String master) {
+        if (!master.startsWith("spark://")) {
+            return false;
+        }
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            String host = URI.create("spark://" + hostPort).getHost();
+            if (!"127.0.0.1".equals(host) && !"localhost".equals(host)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

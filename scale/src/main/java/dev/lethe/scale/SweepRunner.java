@@ -25,8 +25,18 @@ public final class SweepRunner {
         spec.validate();
         SparkMaster.check(master);
         task.check(spec);
+        List<RunResult> rows = runAll(spec.runs(), task, master, out, log);
+        new ResultStore(out).writeTable(rows);
+        return rows;
+    }
+
+    /**
+     * Runs the given runs (those without a stored result) and returns every run's result in the given order; writes
+     * no table. The runs must have been checked ({@link SweepSpec#validate}, {@link SweepTask#check}).
+     */
+    static List<RunResult> runAll(List<RunSpec> runs, SweepTask task, String master, Path out, PrintStream log)
+            throws IOException {
         ResultStore store = new ResultStore(out);
-        List<RunSpec> runs = spec.runs();
         List<RunSpec> pending = new ArrayList<>();
         for (RunSpec r : runs) {
             if (store.read(r).isEmpty()) {
@@ -53,7 +63,6 @@ public final class SweepRunner {
         for (RunSpec r : runs) {
             rows.add(store.read(r).orElseThrow(() -> new IllegalStateException(r.id() + ": no result after the sweep")));
         }
-        store.writeTable(rows);
         return rows;
     }
 }

@@ -18,14 +18,15 @@ import java.util.List;
  * @param retainIcl    few-shot examples put before each retain question (MUSE {@code retain_qa_icl.json})
  */
 public record MuseData(List<String> forgetTexts, List<String> holdoutTexts, List<Continuation> verbmem,
-                       List<QaPair> forgetQa, List<QaPair> retainQa, List<QaPair> forgetIcl, List<QaPair> retainIcl) {
+                       List<QaPair> forgetQa, List<QaPair> retainQa, List<QaPair> forgetIcl, List<QaPair> retainIcl)
+        implements java.io.Serializable {
 
     /** A question and its gold answer. */
-    public record QaPair(String question, String answer) {
+    public record QaPair(String question, String answer) implements java.io.Serializable {
     }
 
     /** A VerbMem item: the prompt and its true continuation ({@code gt} in MUSE's files). */
-    public record Continuation(String prompt, String continuation) {
+    public record Continuation(String prompt, String continuation) implements java.io.Serializable {
     }
 
     public MuseData {

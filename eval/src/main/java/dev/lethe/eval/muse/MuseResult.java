@@ -14,11 +14,13 @@ public record MuseResult(Generations verbmem, Generations knowmemForget, Generat
                          PrivLeakResult privleak) {
 
     /** One scored generation: the prompt (or question), the reference, the model's output and its ROUGE-L. */
-    public record Item(String prompt, String reference, String generation, double rougeLF1, double rougeLRecall) {
+    public record Item(String prompt, String reference, String generation, double rougeLF1, double rougeLRecall)
+            implements java.io.Serializable {
     }
 
     /** The items of one metric and their mean ROUGE-L F1 (the metric) and recall. */
-    public record Generations(String name, List<Item> items, double meanRougeLF1, double meanRougeLRecall) {
+    public record Generations(String name, List<Item> items, double meanRougeLF1, double meanRougeLRecall)
+            implements java.io.Serializable {
 
         public Generations {
             items = List.copyOf(items);

@@ -1,13 +1,16 @@
 package dev.lethe.eval.muse;
 
 import dev.lethe.eval.Progress;
+import dev.lethe.eval.metrics.LowercaseScore;
 import dev.lethe.eval.metrics.Rouge;
 import dev.lethe.eval.text.DocumentScorer;
+import dev.lethe.eval.text.GradNormScorer;
 import dev.lethe.eval.tofu.TofuRunner;
 import dev.lethe.eval.tofu.TofuSettings;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -101,14 +104,37 @@ public final class MuseRunner {
         return MuseResult.Generations.of(name, out);
     }
 
-    /** The four membership scores of each text. */
+    /**
+     * The membership scores of each text: the four of {@link MiaScores#of}, the lowercase attack (the same text
+     * lower-cased, scored again) and the L2 gradient-norm attack (tokens 2..n, as the others).
+     */
     public MiaScores miaScores(List<String> texts, String stage) {
+        List<int[]> docs = encode(texts);
+        DocumentScorer scorer = new DocumentScorer(model, settings.batchSize(), settings.maxLength());
+        List<DocumentScorer.Scored> scored = scorer.score(docs, true, progress, stage);
+        MiaScores s = MiaScores.of(texts, scored, settings.minK());
+        List<DocumentScorer.Scored> lower = scorer.score(encode(texts.stream().map(LowercaseScore::lower).toList()),
+                false, progress, stage + ", lowercase");
+        double[] lowercase = new double[texts.size()];
+        List<int[]> firsts = new ArrayList<>(docs.size());
+        List<int[]> rests = new ArrayList<>(docs.size());
+        for (int i = 0; i < lowercase.length; i++) {
+            lowercase[i] = LowercaseScore.score(scored.get(i).meanNll(), lower.get(i).meanNll());
+            int[] d = docs.get(i);
+            firsts.add(Arrays.copyOf(d, 1));
+            rests.add(Arrays.copyOfRange(d, 1, d.length));
+        }
+        double[] grad = new GradNormScorer(model, settings.maxLength()).score(firsts, rests, -1, 2, progress,
+                stage + ", gradient norms");
+        return s.with(MiaAttack.LOWERCASE, lowercase).with(MiaAttack.GRAD_NORM, grad);
+    }
+
+    private List<int[]> encode(List<String> texts) {
         List<int[]> docs = new ArrayList<>(texts.size());
         for (String t : texts) {
             docs.add(tokenizer.encode(t, true));
         }
-        DocumentScorer scorer = new DocumentScorer(model, settings.batchSize(), settings.maxLength());
-        return MiaScores.of(texts, scorer.score(docs, true, progress, stage), settings.minK());
+        return docs;
     }
 
     /**

@@ -19,7 +19,8 @@ package dev.lethe.eval.muse;
  */
 public record MuseSettings(int batchSize, int maxLength, int verbmemPromptTokens, int verbmemMaxNewTokens,
                            int knowmemMaxNewTokens, double minK, MiaAttack privleakAttack,
-                           PrivLeakConvention convention, boolean useStemmer, int limit) {
+                           PrivLeakConvention convention, boolean useStemmer, int limit)
+        implements java.io.Serializable {
 
     public MuseSettings {
         positive(batchSize, "batch size");

@@ -87,7 +87,12 @@ public record PrivLeakResult(Map<MiaAttack, AttackResult> attacks, MiaAttack att
                                     PrivLeakConvention convention, Reference reference) {
         Map<MiaAttack, AttackResult> out = new EnumMap<>(MiaAttack.class);
         for (MiaAttack a : MiaAttack.values()) {
-            out.put(a, attack(forget.get(a), holdout.get(a), convention));
+            if (forget.has(a) && holdout.has(a)) {
+                out.put(a, attack(forget.get(a), holdout.get(a), convention));
+            }
+        }
+        if (!out.containsKey(attack)) {
+            throw new IllegalArgumentException("PrivLeak attack " + attack.key() + " was not scored on both sets");
         }
         reference.requireUsable(convention);
         boolean muse = convention == PrivLeakConvention.MUSE;

@@ -35,6 +35,9 @@ public final class HtmlReport {
         HEADLINE.put("forget_truth_ratio", "Forget truth ratio");
         HEADLINE.put("mia_loss_auc", "MIA AUC (LOSS)");
         HEADLINE.put("mia_min_k_auc", "MIA AUC (Min-k%)");
+        HEADLINE.put("mia_grad_norm_auc", "MIA AUC (gradient norm)");
+        HEADLINE.put("mia_lowercase_auc", "MIA AUC (lowercase)");
+        HEADLINE.put("mia_reference_auc", "MIA AUC (reference model)");
         HEADLINE.put("final_score", "SemEval final score");
         HEADLINE.put("task_aggregate", "SemEval task aggregate");
         HEADLINE.put("mia_score", "SemEval MIA score");
@@ -55,6 +58,8 @@ public final class HtmlReport {
             Map.entry("forget_rougeL_recall", "forget ROUGE-L recall"),
             Map.entry("forget_probability", "forget probability"), Map.entry("forget_truth_ratio", "forget truth ratio"),
             Map.entry("mia_loss_auc", "MIA AUC (LOSS)"), Map.entry("mia_min_k_auc", "MIA AUC (Min-k%)"),
+            Map.entry("mia_grad_norm_auc", "MIA AUC (grad norm)"), Map.entry("mia_lowercase_auc", "MIA AUC (lowercase)"),
+            Map.entry("mia_reference_auc", "MIA AUC (reference)"),
             Map.entry("verbmem_f", "VerbMem"), Map.entry("knowmem_f", "KnowMem (forget)"),
             Map.entry("knowmem_r", "KnowMem (retain)"), Map.entry("privleak", "PrivLeak"),
             Map.entry("privleak_auc", "PrivLeak AUC"));
@@ -237,6 +242,9 @@ public final class HtmlReport {
             addRoc(curves, "LOSS", mia.path("loss_roc"));
             addRoc(curves, "Min-k%", mia.path("min_k_roc"));
             addRoc(curves, "-NLL", mia.path("roc"));
+            addRoc(curves, "gradient norm", mia.path("attacks").path("grad_norm").path("roc"));
+            addRoc(curves, "lowercase", mia.path("attacks").path("lowercase").path("roc"));
+            addRoc(curves, "reference model", mia.path("attacks").path("reference").path("roc"));
             if (!curves.isEmpty()) {
                 charts.add(Charts.rocPoints(bench.equals("semeval")
                         ? "MIA: members (positive) vs non-members, score -NLL"

@@ -72,7 +72,10 @@ public record TofuResult(Map<String, TofuSplitResult> splits, Double forgetQuali
         return splits.get(name);
     }
 
-    /** Headline numbers (null entries left out): forget quality, model utility, forget ROUGE/prob/TR, MIA AUC. */
+    /**
+     * Headline numbers (null entries left out): forget quality, model utility, forget ROUGE/prob/TR, MIA AUCs
+     * ({@code mia_<attack>_auc} for each further attack).
+     */
     public Map<String, Double> headline() {
         Map<String, Double> h = new LinkedHashMap<>();
         put(h, "forget_quality", forgetQuality);
@@ -86,6 +89,7 @@ public record TofuResult(Map<String, TofuSplitResult> splits, Double forgetQuali
         if (mia != null) {
             h.put("mia_loss_auc", mia.lossAuc());
             h.put("mia_min_k_auc", mia.minKAuc());
+            mia.attacks().forEach((name, a) -> h.put("mia_" + name + "_auc", a.auc()));
         }
         return h;
     }

@@ -1,9 +1,12 @@
 package dev.lethe.eval.tofu;
 
 import dev.lethe.eval.Progress;
+import dev.lethe.eval.metrics.LowercaseScore;
 import dev.lethe.eval.metrics.MinKProb;
+import dev.lethe.eval.metrics.ReferenceScore;
 import dev.lethe.eval.metrics.Rouge;
 import dev.lethe.eval.text.AnswerScorer;
+import dev.lethe.eval.text.GradNormScorer;
 import dev.lethe.transformer.generate.Generation;
 import dev.lethe.transformer.generate.GenerationConfig;
 import dev.lethe.transformer.generate.Generator;
@@ -28,13 +31,24 @@ public final class TofuRunner {
     private final Tokenizer tokenizer;
     private final TofuSettings settings;
     private final Progress progress;
+    private final CausalLM reference;
     private final Rouge rouge = Rouge.withStemmer();
 
     public TofuRunner(CausalLM model, Tokenizer tokenizer, TofuSettings settings, Progress progress) {
+        this(model, tokenizer, settings, progress, null);
+    }
+
+    /**
+     * @param reference a model that never saw the members (TOFU: the retain model) for the reference-model attack,
+     *                  or null (no reference attack)
+     */
+    public TofuRunner(CausalLM model, Tokenizer tokenizer, TofuSettings settings, Progress progress,
+            CausalLM reference) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.settings = settings;
         this.progress = progress == null ? Progress.NONE : progress;
+        this.reference = reference;
     }
 
     public TofuSettings settings() {
@@ -118,23 +132,64 @@ public final class TofuRunner {
     }
 
     /**
-     * LOSS and Min-k% scores of the members' and non-members' answers (answer tokens, the EOS prediction excluded as
-     * in open-unlearning's {@code tokenwise_logprobs}) and their AUCs.
+     * Membership inference of the members' vs the non-members' answers (answer tokens, the EOS prediction excluded as
+     * in open-unlearning's {@code tokenwise_logprobs}): LOSS and Min-k% scores and their AUCs, plus the gradient-norm
+     * (L2) and lowercase attacks, and the reference-model attack when this runner has a reference model.
      */
     public MiaResult mia(List<TofuItem> members, List<TofuItem> nonMembers) {
-        double[][] m = miaScores(members, "mia: members");
-        double[][] h = miaScores(nonMembers, "mia: non-members");
-        return MiaResult.of("forget", "holdout", m[0], h[0], m[1], h[1]);
+        double[][] m = miaScores(model, members, false, "mia: members");
+        double[][] h = miaScores(model, nonMembers, false, "mia: non-members");
+        MiaResult r = MiaResult.of("forget", "holdout", m[0], h[0], m[1], h[1]);
+        r = r.withAttack(MiaResult.GRAD_NORM, MiaAttackScores.of(gradNorms(members, "mia: members, gradient norms"),
+                gradNorms(nonMembers, "mia: non-members, gradient norms")));
+        double[] ml = miaScores(model, members, true, "mia: members, lowercase")[0];
+        double[] hl = miaScores(model, nonMembers, true, "mia: non-members, lowercase")[0];
+        r = r.withAttack(MiaResult.LOWERCASE, MiaAttackScores.of(lowercase(m[0], ml), lowercase(h[0], hl)));
+        if (reference != null) {
+            double[] mr = miaScores(reference, members, false, "mia: members, reference model")[0];
+            double[] hr = miaScores(reference, nonMembers, false, "mia: non-members, reference model")[0];
+            r = r.withAttack(MiaResult.REFERENCE, MiaAttackScores.of(referenceScores(m[0], mr),
+                    referenceScores(h[0], hr)));
+        }
+        return r;
     }
 
-    private double[][] miaScores(List<TofuItem> items, String stage) {
-        List<int[]> prompts = new ArrayList<>();
-        List<int[]> answers = new ArrayList<>();
-        for (TofuItem it : items) {
-            prompts.add(settings.prompt().promptIds(tokenizer, it.question()));
-            answers.add(settings.prompt().answerIds(tokenizer, it.answer()));
+    private static double[] lowercase(double[] loss, double[] lowercaseLoss) {
+        double[] out = new double[loss.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = LowercaseScore.score(loss[i], lowercaseLoss[i]);
         }
-        AnswerScorer scorer = new AnswerScorer(model, settings.batchSize(), settings.maxLength());
+        return out;
+    }
+
+    private static double[] referenceScores(double[] loss, double[] referenceLoss) {
+        double[] out = new double[loss.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ReferenceScore.score(loss[i], referenceLoss[i]);
+        }
+        return out;
+    }
+
+    private double[] gradNorms(List<TofuItem> items, String stage) {
+        int eos = settings.prompt().addEos() && tokenizer.eosId().isPresent() ? tokenizer.eosId().getAsInt() : -1;
+        return new GradNormScorer(model, settings.maxLength()).score(prompts(items), answers(items, false), eos, 2,
+                progress, stage);
+    }
+
+    private List<int[]> prompts(List<TofuItem> items) {
+        return items.stream().map(it -> settings.prompt().promptIds(tokenizer, it.question())).toList();
+    }
+
+    private List<int[]> answers(List<TofuItem> items, boolean lower) {
+        return items.stream().map(it -> settings.prompt().answerIds(tokenizer,
+                lower ? LowercaseScore.lower(it.answer()) : it.answer())).toList();
+    }
+
+    /** {LOSS, Min-k%} per item of {@code m} on the answers (lower-cased answers with {@code lower}). */
+    private double[][] miaScores(CausalLM m, List<TofuItem> items, boolean lower, String stage) {
+        List<int[]> prompts = prompts(items);
+        List<int[]> answers = answers(items, lower);
+        AnswerScorer scorer = new AnswerScorer(m, settings.batchSize(), settings.maxLength());
         List<AnswerScorer.Scored> scored = scorer.score(prompts, answers, progress, stage);
         boolean dropEos = settings.prompt().addEos() && tokenizer.eosId().isPresent();
         double[] loss = new double[items.size()];

@@ -52,7 +52,9 @@ class HtmlReportTest {
                 split("retain", TofuSplit.Kind.RETAIN, 12, 0), split("real_authors", TofuSplit.Kind.OPTIONS, 6, 0),
                 split("world_facts", TofuSplit.Kind.OPTIONS, 6, 0));
         MiaResult mia = MiaResult.of("forget", "holdout", new double[] {0.5, 0.7, 1.1, 0.9},
-                new double[] {1.0, 1.5, 0.6, 2.0}, new double[] {1, 2, 3, 4}, new double[] {2, 3, 4, 5});
+                new double[] {1.0, 1.5, 0.6, 2.0}, new double[] {1, 2, 3, 4}, new double[] {2, 3, 4, 5})
+                .withAttack(MiaResult.GRAD_NORM, dev.lethe.eval.tofu.MiaAttackScores.of(new double[] {1, 2},
+                        new double[] {3, 0.5}));
         TofuResult r = TofuResult.aggregate(sets, reference, mia);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("batch", 4);
@@ -72,6 +74,10 @@ class HtmlReportTest {
         assertThat(back.path("model").path("sha256").asText()).isEqualTo("abc123");
         assertThat(back.path("headline").path("forget_quality").isNumber()).isTrue();
         assertThat(back.path("headline").path("mia_loss_auc").asDouble()).isEqualTo(0.75); // 12 of 16 (member, non-member) pairs have the larger loss on the non-member
+        // gradient norm: 2 of the 4 (member, non-member) pairs have the larger norm on the non-member
+        assertThat(back.path("headline").path("mia_grad_norm_auc").asDouble()).isEqualTo(0.5);
+        assertThat(back.path("results").path("mia").path("attacks").path("grad_norm").path("member").size())
+                .isEqualTo(2);
         assertThat(back.path("results").path("utility_components").size()).isEqualTo(9);
         JsonNode item = back.path("results").path("splits").path("forget").path("items").get(0);
         assertThat(item.path("rouge_l_recall").isNumber()).isTrue();
@@ -119,6 +125,7 @@ class HtmlReportTest {
         HtmlReport.write(out, report(0.3, new double[] {0.4, 0.6, 0.8}), Json.readReport(base), base.toString(), log);
         String html = Files.readString(out.resolve("report.html"), StandardCharsets.UTF_8);
         assertThat(html).startsWith("<!DOCTYPE html>").endsWith("</html>\n");
+        assertThat(html).contains("MIA AUC (gradient norm)");
         assertThat(html).doesNotContain("http://", "https://", "<script");
         assertThat(html).contains("Before / after", "Forget quality (KS p-value)", "Question &lt;0&gt;?",
                 "Answer &amp; 0", "Model utility components");

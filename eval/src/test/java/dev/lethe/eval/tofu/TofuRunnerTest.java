@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 import dev.lethe.engine.BufferPool;
 import dev.lethe.engine.Tape;
 import dev.lethe.engine.testing.SharedFiles;
+import dev.lethe.eval.Progress;
+import dev.lethe.eval.metrics.LowercaseScore;
 import dev.lethe.eval.metrics.Rouge;
+import dev.lethe.eval.text.AnswerScorer;
+import dev.lethe.eval.text.GradNormScorer;
 import dev.lethe.transformer.check.ReferenceCheck;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
@@ -233,4 +237,43 @@ class TofuRunnerTest {
         }
         assertThat(m.lossAuc()).isCloseTo(pairs / 9, within(1e-12));
     }
+
+    @Test
+    void miaAddsGradientNormLowercaseAndReferenceAttacks() throws Exception {
+        List<TofuItem> members = TofuItem.read(SharedFiles.path("data/tofu/forget01_perturbed.json"), 2);
+        List<TofuItem> holdout = TofuItem.read(SharedFiles.path("data/tofu/retain_perturbed.json"), 2);
+        TofuSettings s = TofuSettings.defaults();
+        // the model as its own reference: every reference score is exactly loss - loss = 0
+        MiaResult m = new TofuRunner(model, tok, s, null, model).mia(members, holdout);
+        assertThat(m.attacks()).containsOnlyKeys(MiaResult.GRAD_NORM, MiaResult.LOWERCASE, MiaResult.REFERENCE);
+        assertThat(m.attacks().get(MiaResult.REFERENCE).member()).containsExactly(0.0, 0.0);
+        assertThat(m.attacks().get(MiaResult.REFERENCE).auc()).isEqualTo(0.5);
+        // gradient norms of the same answers as the LOSS attack (EOS prediction left out)
+        List<int[]> prompts = new ArrayList<>();
+        List<int[]> answers = new ArrayList<>();
+        List<int[]> lowered = new ArrayList<>();
+        for (TofuItem it : members) {
+            prompts.add(s.prompt().promptIds(tok, it.question()));
+            answers.add(s.prompt().answerIds(tok, it.answer()));
+            lowered.add(s.prompt().answerIds(tok, LowercaseScore.lower(it.answer())));
+        }
+        int eos = tok.eosId().orElse(-1);
+        assertThat(m.attacks().get(MiaResult.GRAD_NORM).member()).containsExactly(
+                new GradNormScorer(model, s.maxLength()).score(prompts, answers, s.prompt().addEos() ? eos : -1, 2,
+                        Progress.NONE, "g"));
+        // lowercase: -(loss of the lower-cased answer / loss of the answer), losses as the LOSS attack's
+        List<AnswerScorer.Scored> low = new AnswerScorer(model, 1, s.maxLength()).score(prompts, lowered,
+                Progress.NONE, "l");
+        for (int i = 0; i < 2; i++) {
+            double[] lp = low.get(i).tokenLogProbs();
+            // the EOS prediction is left out unless truncation (the fixture's 128-token context) cut it off
+            int n = s.prompt().addEos() && lp.length == lowered.get(i).length ? lp.length - 1 : lp.length;
+            double loss = -Arrays.stream(lp, 0, n).sum() / n;
+            assertThat(m.attacks().get(MiaResult.LOWERCASE).member()[i])
+                    .isCloseTo(-(loss / m.memberLoss()[i]), within(1e-6));
+        }
+        assertThat(new TofuRunner(model, tok, s, null).mia(members, holdout).attacks())
+                .containsOnlyKeys(MiaResult.GRAD_NORM, MiaResult.LOWERCASE);
+    }
+
 }

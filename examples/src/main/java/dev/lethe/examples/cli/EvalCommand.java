@@ -9,6 +9,7 @@ import dev.lethe.eval.report.HtmlReport;
 import dev.lethe.eval.report.Json;
 import dev.lethe.eval.semeval.SemEvalScorer;
 import dev.lethe.eval.tofu.TofuRunner;
+import dev.lethe.scale.SparkMaster;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import dev.lethe.transformer.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -104,6 +106,11 @@ public final class EvalCommand implements Callable<Integer> {
     /** --max-length or its default (512; 2048 for muse). */
     int maxLength;
 
+    @Option(names = "--master", paramLabel = "URL", description = "Spread the evaluation over Apache Spark tasks"
+            + " (tofu, muse): local[N], spark://host:7077, ...; the model and data paths must be readable by every"
+            + " executor. Default: in this process.")
+    String master;
+
     @Option(names = "--no-progress", description = "Do not draw progress bars.")
     boolean noProgress;
 
@@ -142,7 +149,26 @@ public final class EvalCommand implements Callable<Integer> {
                         + " is unknown; available: " + String.join(", ", all.stream().flatMap(b -> b.names().stream())
                         .toList())));
         maxLength = maxLengthOption != null ? maxLengthOption : chosen.defaultMaxLength();
+        if (master != null) {
+            if (!(chosen instanceof EvalTofu || chosen instanceof EvalMuse)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--master: --benchmark " + benchmark
+                        + " runs in one process only; distributed evaluation supports tofu and muse");
+            }
+            SparkMaster.check(master);
+        }
         return chosen.run(this);
+    }
+
+    /** A Spark context on --master (the caller closes it). */
+    JavaSparkContext spark() {
+        JavaSparkContext sc = new JavaSparkContext(SparkMaster.conf(master, "lethe-eval-" + benchmark));
+        sc.setLogLevel("WARN");
+        return sc;
+    }
+
+    /** The tokenizer path executors load (--tokenizer or the model folder), absolute. */
+    String tokenizerPath() {
+        return (tokenizer != null ? tokenizer : model).toAbsolutePath().toString();
     }
 
     /** Progress bars on stderr, or none with --no-progress. */

@@ -11,6 +11,7 @@ import dev.lethe.eval.muse.MuseSettings;
 import dev.lethe.eval.muse.PrivLeakConvention;
 import dev.lethe.eval.muse.PrivLeakResult;
 import dev.lethe.eval.report.ModelChecksum;
+import dev.lethe.scale.DistributedMuse;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -149,8 +151,15 @@ final class EvalMuse implements EvalBenchmark {
             }
         }
         MuseResult result;
-        try (Tokenizer tok = e.openTokenizer(e.model)) {
-            result = new MuseRunner(CausalLM.load(e.model), tok, settings, progress).run(data, ref);
+        if (e.master != null) {
+            try (JavaSparkContext sc = e.spark()) {
+                result = DistributedMuse.run(sc, e.model.toAbsolutePath().toString(), e.tokenizerPath(), settings,
+                        data, ref);
+            }
+        } else {
+            try (Tokenizer tok = e.openTokenizer(e.model)) {
+                result = new MuseRunner(CausalLM.load(e.model), tok, settings, progress).run(data, ref);
+            }
         }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("benchmark", e.benchmark);

@@ -9,6 +9,7 @@ import dev.lethe.eval.tofu.TofuResult;
 import dev.lethe.eval.tofu.TofuRunner;
 import dev.lethe.eval.tofu.TofuSettings;
 import dev.lethe.eval.tofu.TofuSplit;
+import dev.lethe.scale.DistributedTofu;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.PromptTemplate;
 import dev.lethe.transformer.tokenizer.Tokenizer;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -105,6 +107,7 @@ final class EvalTofu implements EvalBenchmark {
 
         double[] reference = null;
         String refSource = null;
+        CausalLM retainLm = null;
         if (e.retainReport != null) {
             reference = TofuReport.forgetTruthRatios(e.retainReport);
             refSource = e.retainReport.toString();
@@ -113,15 +116,29 @@ final class EvalTofu implements EvalBenchmark {
                     new IllegalArgumentException("--retain-model needs the forget set (--forget or --data)"));
             err.println("retain model " + e.retainModel + ": forget set");
             try (Tokenizer tok = e.openTokenizer(e.retainModel)) {
-                reference = new TofuRunner(CausalLM.load(e.retainModel), tok, settings, progress).evaluate(f)
-                        .truthRatios();
+                retainLm = CausalLM.load(e.retainModel);
+                reference = new TofuRunner(retainLm, tok, settings, progress).evaluate(f).truthRatios();
             }
             refSource = e.retainModel.toString();
         }
         TofuResult result;
-        try (Tokenizer tok = e.openTokenizer(e.model)) {
-            CausalLM lm = CausalLM.load(e.model);
-            result = new TofuRunner(lm, tok, settings, progress).run(sets, holdoutItems, reference);
+        if (e.master != null) {
+            List<DistributedTofu.SetSpec> specs = new ArrayList<>();
+            for (TofuSplit t : sets) {
+                specs.add(new DistributedTofu.SetSpec(t.name(), t.kind(), t.file().toAbsolutePath().toString(),
+                        e.limit));
+            }
+            try (JavaSparkContext sc = e.spark()) {
+                result = DistributedTofu.run(sc, e.model.toAbsolutePath().toString(), e.tokenizerPath(), settings,
+                        specs, holdout == null ? null : holdout.toAbsolutePath().toString(), e.limit, reference,
+                        e.retainModel == null ? null : e.retainModel.toAbsolutePath().toString());
+            }
+        } else {
+            try (Tokenizer tok = e.openTokenizer(e.model)) {
+                CausalLM lm = CausalLM.load(e.model);
+                // the retain model, when given, is also the reference model of the reference-model MIA
+                result = new TofuRunner(lm, tok, settings, progress, retainLm).run(sets, holdoutItems, reference);
+            }
         }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("benchmark", e.benchmark);

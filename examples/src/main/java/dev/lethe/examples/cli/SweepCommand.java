@@ -6,6 +6,7 @@ import dev.lethe.scale.Selection;
 import dev.lethe.scale.SparkMaster;
 import dev.lethe.scale.SweepRunner;
 import dev.lethe.scale.SweepSpec;
+import dev.lethe.scale.TunedSweep;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,6 +47,10 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--seeds", split = ",", defaultValue = "0", description = "Seeds of every run (default: 0).")
     List<Integer> seeds;
+
+    @Option(names = "--report-seeds", split = ",", description = "Tuned mode: the grid runs on the one seed of --seeds"
+            + " only, then each recipe's chosen setting runs on these seeds (e.g. 1,2,3) for the mean ± std.")
+    List<Integer> reportSeeds = new ArrayList<>();
 
     @Option(names = "--set", description = "A setting shared by every run, key=value (repeatable).")
     List<String> sets = new ArrayList<>();
@@ -91,6 +96,15 @@ public final class SweepCommand implements Callable<Integer> {
         return new SweepSpec(recipes, g, random, samplingSeed, seeds);
     }
 
+    private TunedSweep tuned(SweepSpec spec, double targetUtility) {
+        if (selectSeed != null && !List.of(selectSeed).equals(spec.seeds())) {
+            throw new IllegalArgumentException("with --report-seeds the selection seed is the one of --seeds; drop"
+                    + " --select-seed");
+        }
+        return new TunedSweep(spec, reportSeeds, "forget_quality", "model_utility_retain", targetUtility,
+                utilityFraction);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (!benchmark.equals("tofu")) {
@@ -98,16 +112,25 @@ public final class SweepCommand implements Callable<Integer> {
         }
         SweepSpec spec = spec();
         spec.validate();
+        if (!reportSeeds.isEmpty()) {
+            tuned(spec, 1).validate();
+        }
         SparkMaster.check(master);
         PrintStream log = System.out;
         Path home = Path.of(System.getProperty("lethe.home", "."));
         Path cacheDir = cache != null ? cache : home.resolve(".lethe").resolve("demo");
         DemoSweep.Prepared p = DemoSweep.prepare(cacheDir, home.resolve("demo").resolve("models"), sets,
                 relearnSamples, relearnSteps, relearnLr, log);
-        List<RunResult> rows = SweepRunner.run(spec, p.task(), master, out, log);
         int seed = selectSeed != null ? selectSeed : seeds.get(0);
-        String md = DemoSweep.markdown(Selection.select(rows, "forget_quality", "model_utility_retain",
-                p.targetUtility(), utilityFraction, seed), p.targetUtility(), utilityFraction, seed);
+        List<Selection.Choice> choices;
+        if (reportSeeds.isEmpty()) {
+            List<RunResult> rows = SweepRunner.run(spec, p.task(), master, out, log);
+            choices = Selection.select(rows, "forget_quality", "model_utility_retain", p.targetUtility(),
+                    utilityFraction, seed);
+        } else {
+            choices = tuned(spec, p.targetUtility()).run(p.task(), master, out, log).choices();
+        }
+        String md = DemoSweep.markdown(choices, p.targetUtility(), utilityFraction, seed);
         Files.writeString(out.resolve("selection.md"), md, StandardCharsets.UTF_8);
         log.println(md);
         log.println("rows: " + out.resolve("sweep.csv").toAbsolutePath());

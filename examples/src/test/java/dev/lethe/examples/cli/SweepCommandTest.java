@@ -44,6 +44,10 @@ class SweepCommandTest {
         assertThat(r.err()).contains("no Spark master answers at 127.0.0.1:1");
         assertThat(CliRun.of("sweep", "--recipes", "npo", "--benchmark", "muse", "--out", out).err())
                 .contains("unknown --benchmark 'muse'; sweep supports tofu");
+        assertThat(CliRun.of("sweep", "--recipes", "npo", "--seeds", "0,1", "--report-seeds", "2", "--out", out,
+                "--cache", cache).err()).contains("a tuned sweep selects on one seed");
+        assertThat(CliRun.of("sweep", "--recipes", "npo", "--seeds", "0", "--report-seeds", "0,1", "--out", out,
+                "--cache", cache).err()).contains("--report-seeds must list seeds other than the selection seed 0");
         assertThat(tmp.resolve("o")).doesNotExist();
         assertThat(tmp.resolve("c")).doesNotExist();
     }

@@ -1,0 +1,61 @@
+package dev.lethe.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lethe.engine.testing.SharedFiles;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lethe eval --master local[2]} spreads TOFU over Spark tasks and writes the same report numbers as the
+ * in-process run (every value of {@code headline} and {@code results}, compared as JSON trees, so to the last digit);
+ * benchmarks without a distributed runner and an unreachable master are refused before any work.
+ */
+class EvalMasterTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void tofuOnLocalTwoEqualsTheInProcessReport() throws Exception {
+        String model = SharedFiles.path("fixtures/hf/llama").toString();
+        // the forget set and the MIA only (the utility sets would only add time), 3 items each
+        String[] common = {"eval", "--model", model, "--benchmark", "tofu", "--forget",
+            SharedFiles.path("data/tofu/forget01_perturbed.json").toString(), "--limit", "3", "--max-new-tokens", "3",
+            "--holdout",
+            SharedFiles.path("data/tofu/retain_perturbed.json").toString(), "--retain-model", model, "--no-progress"};
+        CliRun one = CliRun.of(concat(common, "--out", tmp.resolve("one").toString()));
+        assertThat(one.code()).as(one.err()).isZero();
+        CliRun spread = CliRun.of(concat(common, "--master", "local[2]", "--out", tmp.resolve("spark").toString()));
+        assertThat(spread.code()).as(spread.err()).isZero();
+        ObjectMapper m = new ObjectMapper();
+        JsonNode a = m.readTree(tmp.resolve("one/report.json").toFile());
+        JsonNode b = m.readTree(tmp.resolve("spark/report.json").toFile());
+        assertThat(a.path("headline").has("mia_reference_auc")).isTrue();
+        assertThat(a.path("headline").has("mia_grad_norm_auc")).isTrue();
+        assertThat(b.path("headline")).isEqualTo(a.path("headline"));
+        assertThat(b.path("results")).isEqualTo(a.path("results"));
+    }
+
+    @Test
+    void unsupportedBenchmarkAndUnreachableMasterAreRefused() {
+        String model = SharedFiles.path("fixtures/hf/llama").toString();
+        CliRun mmlu = CliRun.of("eval", "--model", model, "--benchmark", "mmlu", "--data",
+                SharedFiles.path("data/mmlu").toString(), "--master", "local[2]", "--out", tmp.resolve("m").toString());
+        assertThat(mmlu.code()).isNotZero();
+        assertThat(mmlu.err()).contains("distributed evaluation supports tofu and muse");
+        CliRun dead = CliRun.of("eval", "--model", model, "--benchmark", "tofu", "--data",
+                SharedFiles.path("data/tofu").toString(), "--master", "spark://127.0.0.1:1", "--out",
+                tmp.resolve("d").toString());
+        assertThat(dead.code()).isNotZero();
+        assertThat(dead.err()).contains("no Spark master answers at 127.0.0.1:1");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
