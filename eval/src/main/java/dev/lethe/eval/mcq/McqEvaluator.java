@@ -4,6 +4,7 @@ import dev.lethe.engine.BufferPool;
 import dev.lethe.engine.Tape;
 import dev.lethe.eval.Progress;
 import dev.lethe.eval.text.AnswerScorer;
+import dev.lethe.transformer.generate.Sampling;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
 import dev.lethe.transformer.tokenizer.Tokenizer;
@@ -205,21 +206,8 @@ public final class McqEvaluator {
 
     /** Log-softmax (double precision) of the logits of row k at position t. */
     static double[] logSoftmax(INDArray logits, int k, int t) {
-        double[] row = logits.get(NDArrayIndex.point(k), NDArrayIndex.point(t), NDArrayIndex.all())
-                .castTo(DataType.DOUBLE).toDoubleVector();
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : row) {
-            max = Math.max(max, v);
-        }
-        double z = 0;
-        for (double v : row) {
-            z += Math.exp(v - max);
-        }
-        double lz = max + Math.log(z);
-        for (int j = 0; j < row.length; j++) {
-            row[j] -= lz;
-        }
-        return row;
+        return Sampling.logSoftmax(logits.get(NDArrayIndex.point(k), NDArrayIndex.point(t), NDArrayIndex.all())
+                .castTo(DataType.DOUBLE).toDoubleVector());
     }
 
     /** First index of the maximum. */

@@ -62,19 +62,11 @@ public final class TemperThenTilt implements LogitsProcessor {
             int[] ids = step.tokens()[i];
             double[] c = head.scores(runningMeans(model, ids, pool)[ids.length - 1]);
             double[] z = logits[i];
-            double max = Double.NEGATIVE_INFINITY;
-            for (double v : z) {
-                max = Math.max(max, v);
-            }
-            double sum = 0;
-            for (double v : z) {
-                sum += Math.exp(v - max);
-            }
-            double lse = max + Math.log(sum);
+            double[] logp = Sampling.logSoftmax(z);
             for (int v = 0; v < z.length; v++) {
                 // log p(v)/T_b + s log σ(c_v),  log σ(x) = −log(1 + e^{−x})
                 double logSig = c[v] >= 0 ? -Math.log1p(Math.exp(-c[v])) : c[v] - Math.log1p(Math.exp(c[v]));
-                z[v] = (z[v] - lse) / baseTemperature + scale * logSig;
+                z[v] = logp[v] / baseTemperature + scale * logSig;
             }
         }
     }
