@@ -71,7 +71,8 @@ public final class Leaderboard {
             }
             Selection.Stat q = c.reported().get(qualityMetric);
             String value = q == null ? num(c.selectionQuality()) : num(q.mean()) + " &plusmn; " + num(q.std());
-            String note = esc(qualityMetric) + (q == null ? " on seed " + selectionSeed : " over " + q.n() + " seeds")
+            String note = esc(qualityMetric) + (q == null ? " on seed " + selectionSeed
+                    : " over " + q.n() + (q.n() == 1 ? " seed" : " seeds"))
                     + " &middot; " + esc(c.settings().toString());
             card(h, c.recipe(), value, note);
         }
