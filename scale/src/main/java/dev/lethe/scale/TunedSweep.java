@@ -10,7 +10,7 @@ import java.util.List;
  * Tuning as the unlearning papers report it, in two sweeps: the grid runs on the selection seed only; then each
  * recipe's chosen setting ({@link Selection}) runs on the reporting seeds, so the reported mean ± std never shares a
  * seed with the choice and the grid is not paid for on every seed. Both sweeps write into the same {@code out} folder;
- * a rerun skips every finished run of either.
+ * a rerun skips every finished run of either. Writes sweep.json, sweep.csv and {@link Leaderboard}'s page.
  *
  * @param grid          recipes x settings; its seeds must be exactly the one selection seed
  * @param reportSeeds   the seeds the chosen settings are reported on (none equal to the selection seed)
@@ -60,6 +60,7 @@ public record TunedSweep(SweepSpec grid, List<Integer> reportSeeds, String quali
                 report.size() / reportSeeds.size(), chosen.size(), seed, reportSeeds);
         rows.addAll(SweepRunner.runAll(report, task, master, out, log));
         new ResultStore(out).writeTable(rows);
+        Leaderboard.write(out, rows, qualityMetric, utilityMetric, targetUtility, fraction, seed);
         return new Outcome(rows, Selection.select(rows, qualityMetric, utilityMetric, targetUtility, fraction, seed));
     }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,12 @@ class TunedSweepTest {
         assertThat(log.toString()).contains("6 runs, 0 already finished", "2 of 2 recipes keep the utility bar",
                 "4 runs, 0 already finished");
         assertThat(tmp.resolve("sweep.csv")).content().hasLineCount(11);
+        // the leaderboard next to sweep.csv: every run a row; the chosen setting's 3 runs per recipe highlighted
+        List<LeaderboardTest.Parsed> board = LeaderboardTest.parse(Files.readString(tmp.resolve("leaderboard.html")));
+        assertThat(board).hasSize(10);
+        assertThat(board).filteredOn(LeaderboardTest.Parsed::sel).extracting(LeaderboardTest.Parsed::id)
+                .containsExactlyInAnyOrder("ga_lr=3e-3_seed0", "ga_lr=3e-3_seed1", "ga_lr=3e-3_seed2",
+                        "npo_lr=3e-3_seed0", "npo_lr=3e-3_seed1", "npo_lr=3e-3_seed2");
     }
 
     @Test

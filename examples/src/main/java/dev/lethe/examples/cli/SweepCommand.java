@@ -1,6 +1,7 @@
 package dev.lethe.examples.cli;
 
 import dev.lethe.examples.demo.DemoSweep;
+import dev.lethe.scale.Leaderboard;
 import dev.lethe.scale.RunResult;
 import dev.lethe.scale.Selection;
 import dev.lethe.scale.SparkMaster;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
  * {@code lethe sweep}: recipes x a grid (or a random sample) of settings x seeds on the demo's TOFU-style models, each
  * run one Apache Spark task (embedded {@code local[*]} by default), results per run under {@code --out}/runs, the
  * table as sweep.json and sweep.csv, and the selection (best forget quality with utility >= a fraction of the target's
- * on one seed, mean ± std over the others) as selection.md.
+ * on one seed, mean ± std over the others) as selection.md, and every run ranked by that rule as leaderboard.html.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = "Sweep recipes x settings x seeds as Spark tasks and select each recipe's best setting.")
@@ -127,6 +128,8 @@ public final class SweepCommand implements Callable<Integer> {
             List<RunResult> rows = SweepRunner.run(spec, p.task(), master, out, log);
             choices = Selection.select(rows, "forget_quality", "model_utility_retain", p.targetUtility(),
                     utilityFraction, seed);
+            Leaderboard.write(out, rows, "forget_quality", "model_utility_retain", p.targetUtility(), utilityFraction,
+                    seed);
         } else {
             choices = tuned(spec, p.targetUtility()).run(p.task(), master, out, log).choices();
         }
@@ -134,6 +137,7 @@ public final class SweepCommand implements Callable<Integer> {
         Files.writeString(out.resolve("selection.md"), md, StandardCharsets.UTF_8);
         log.println(md);
         log.println("rows: " + out.resolve("sweep.csv").toAbsolutePath());
+        log.println("leaderboard: " + out.resolve(Leaderboard.FILE).toAbsolutePath());
         return 0;
     }
 }
