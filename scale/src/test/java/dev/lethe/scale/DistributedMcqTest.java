@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Multiple-choice evaluation spread over Spark tasks ({@code local[2]}, two parts) on the tiny fixture Llama, with
- * the eval module's MCQ fixtures (2-shot MMLU anatomy and virology, 4 questions each, in batches of 3: three batches,
+ * the MCQ fixtures (zero-shot MMLU anatomy and virology, 4 questions each, in batches of 3: three batches,
  * the last ragged; and the 4-question WMDP-format file), gives exactly the single-process result: both serialised
  * to JSON, every log-probability in full (shortest round-trip) precision, are equal.
  */
@@ -27,7 +27,7 @@ class DistributedMcqTest {
         Path model = SharedFiles.path("fixtures/hf/llama");
         Path tokenizer = model.resolve("tokenizer.json");
         List<McqBenchmark> benchmarks = List.of(
-                McqBenchmark.mmlu(SharedFiles.path("data/mmlu"), List.of("anatomy", "virology"), 2, 4),
+                McqBenchmark.mmlu(SharedFiles.path("data/mmlu"), List.of("anatomy", "virology"), 0, 4),
                 McqBenchmark.json(Path.of("../eval/src/test/resources/mcq/tiny_wmdp.json"), "biology", 0));
         ObjectMapper json = new ObjectMapper();
         try (JavaSparkContext sc = new JavaSparkContext(SparkMaster.conf("local[2]", "mcq-eval-test"));
