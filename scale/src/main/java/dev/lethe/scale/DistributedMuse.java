@@ -8,13 +8,9 @@ import dev.lethe.eval.muse.MuseRunner;
 import dev.lethe.eval.muse.MuseSettings;
 import dev.lethe.eval.muse.PrivLeakResult;
 import dev.lethe.eval.muse.VerbMemItems;
-import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
-import dev.lethe.transformer.tokenizer.Tokenizers;
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
@@ -37,8 +33,8 @@ public final class DistributedMuse {
     /** Same as {@link MuseRunner#run}, with the model and tokenizer by path. */
     public static MuseResult run(JavaSparkContext sc, String modelDir, String tokenizerFile, MuseSettings settings,
             MuseData data, PrivLeakResult.Reference reference) {
-        List<Serializable> parts = sc.parallelize(IntStream.range(0, 5).boxed().toList(), 5)
-                .map(j -> part(j, modelDir, tokenizerFile, settings, data)).collect();
+        List<Serializable> parts = ModelTasks.run(sc, modelDir, tokenizerFile, 5,
+                (j, model, tok) -> part(j, new MuseRunner(model, tok, settings, Progress.NONE), tok, settings, data));
         PrivLeakResult leak = null;
         if (data.hasPrivLeak()) {
             leak = PrivLeakResult.of((MiaScores) parts.get(MIA_FORGET), (MiaScores) parts.get(MIA_HOLDOUT),
@@ -51,34 +47,28 @@ public final class DistributedMuse {
     }
 
     /** Job j's part, or null when the data has no input for it. */
-    private static Serializable part(int j, String modelDir, String tokenizerFile, MuseSettings settings,
-            MuseData data) throws Exception {
-        try (Tokenizer tok = Tokenizers.load(Path.of(tokenizerFile))) {
-            MuseRunner runner = new MuseRunner(CausalLM.load(Path.of(modelDir)), tok, settings, Progress.NONE);
-            switch (j) {
-                case VERBMEM -> {
-                    List<MuseData.Continuation> vm = data.verbmem();
-                    if (vm == null && data.forgetTexts() != null) {
-                        vm = VerbMemItems.split(tok, data.forgetTexts(), settings.verbmemPromptTokens(),
-                                "forget text");
-                    }
-                    return vm == null ? null : runner.verbmem(vm);
+    private static Serializable part(int j, MuseRunner runner, Tokenizer tok, MuseSettings settings, MuseData data) {
+        switch (j) {
+            case VERBMEM -> {
+                List<MuseData.Continuation> vm = data.verbmem();
+                if (vm == null && data.forgetTexts() != null) {
+                    vm = VerbMemItems.split(tok, data.forgetTexts(), settings.verbmemPromptTokens(), "forget text");
                 }
-                case KNOWMEM_FORGET -> {
-                    return data.forgetQa() == null ? null
-                            : runner.knowmem("knowmem_forget", data.forgetQa(), data.forgetIcl());
-                }
-                case KNOWMEM_RETAIN -> {
-                    return data.retainQa() == null ? null
-                            : runner.knowmem("knowmem_retain", data.retainQa(), data.retainIcl());
-                }
-                case MIA_FORGET -> {
-                    return data.hasPrivLeak() ? runner.miaScores(data.forgetTexts(), "privleak: forget texts") : null;
-                }
-                default -> {
-                    return data.hasPrivLeak() ? runner.miaScores(data.holdoutTexts(), "privleak: holdout texts")
-                            : null;
-                }
+                return vm == null ? null : runner.verbmem(vm);
+            }
+            case KNOWMEM_FORGET -> {
+                return data.forgetQa() == null ? null
+                        : runner.knowmem("knowmem_forget", data.forgetQa(), data.forgetIcl());
+            }
+            case KNOWMEM_RETAIN -> {
+                return data.retainQa() == null ? null
+                        : runner.knowmem("knowmem_retain", data.retainQa(), data.retainIcl());
+            }
+            case MIA_FORGET -> {
+                return data.hasPrivLeak() ? runner.miaScores(data.forgetTexts(), "privleak: forget texts") : null;
+            }
+            default -> {
+                return data.hasPrivLeak() ? runner.miaScores(data.holdoutTexts(), "privleak: holdout texts") : null;
             }
         }
     }

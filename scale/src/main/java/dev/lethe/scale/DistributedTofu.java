@@ -10,12 +10,10 @@ import dev.lethe.eval.tofu.TofuSplit;
 import dev.lethe.eval.tofu.TofuSplitResult;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
-import dev.lethe.transformer.tokenizer.Tokenizers;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
@@ -51,10 +49,8 @@ public final class DistributedTofu {
                     + " holdout set; add a set named 'forget'");
         }
         int jobs = sets.size() + (holdoutFile == null ? 0 : 1);
-        List<Serializable> parts = sc.parallelize(IntStream.range(0, jobs).boxed().toList(), Math.max(1, jobs))
-                .map(j -> part(j, modelDir, tokenizerFile, settings, sets, forget, holdoutFile, holdoutLimit,
-                        referenceModelDir))
-                .collect();
+        List<Serializable> parts = ModelTasks.run(sc, modelDir, tokenizerFile, jobs, (j, model, tok) -> part(j, model,
+                tok, settings, sets, forget, holdoutFile, holdoutLimit, referenceModelDir));
         List<TofuSplitResult> results = new ArrayList<>();
         for (int i = 0; i < sets.size(); i++) {
             results.add((TofuSplitResult) parts.get(i));
@@ -64,18 +60,14 @@ public final class DistributedTofu {
     }
 
     /** Job j: set j's results, or (j == sets.size()) the MIA. */
-    private static Serializable part(int j, String modelDir, String tokenizerFile, TofuSettings settings,
-            List<SetSpec> sets, SetSpec forget, String holdoutFile, int holdoutLimit, String referenceModelDir)
-            throws Exception {
-        try (Tokenizer tok = Tokenizers.load(Path.of(tokenizerFile))) {
-            CausalLM model = CausalLM.load(Path.of(modelDir));
-            if (j < sets.size()) {
-                return new TofuRunner(model, tok, settings, Progress.NONE).evaluate(split(sets.get(j)));
-            }
-            CausalLM reference = referenceModelDir == null ? null : CausalLM.load(Path.of(referenceModelDir));
-            return new TofuRunner(model, tok, settings, Progress.NONE, reference).mia(split(forget).items(),
-                    TofuItem.read(Path.of(holdoutFile), holdoutLimit));
+    private static Serializable part(int j, CausalLM model, Tokenizer tok, TofuSettings settings, List<SetSpec> sets,
+            SetSpec forget, String holdoutFile, int holdoutLimit, String referenceModelDir) throws Exception {
+        if (j < sets.size()) {
+            return new TofuRunner(model, tok, settings, Progress.NONE).evaluate(split(sets.get(j)));
         }
+        CausalLM reference = referenceModelDir == null ? null : CausalLM.load(Path.of(referenceModelDir));
+        return new TofuRunner(model, tok, settings, Progress.NONE, reference).mia(split(forget).items(),
+                TofuItem.read(Path.of(holdoutFile), holdoutLimit));
     }
 
     private static TofuSplit split(SetSpec s) throws java.io.IOException {

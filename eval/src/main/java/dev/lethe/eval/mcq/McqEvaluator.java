@@ -8,6 +8,7 @@ import dev.lethe.transformer.generate.Sampling;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.model.TokenBatch;
 import dev.lethe.transformer.tokenizer.Tokenizer;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -32,7 +33,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class McqEvaluator {
 
     /** Per question: the four option log-probabilities, the prediction and whether the context was truncated. */
-    public record Scored(double[] logProbs, int prediction, boolean truncated) {
+    public record Scored(double[] logProbs, int prediction, boolean truncated) implements Serializable {
     }
 
     /** Accuracy over all questions, per subject (subject order as given), and each question's scores. */
@@ -76,6 +77,19 @@ public final class McqEvaluator {
 
     /** Scores the questions; {@code contexts.get(i)} is the full prompt of {@code items.get(i)}. */
     public Result evaluate(List<McqItem> items, List<String> contexts, Progress progress) {
+        return result(items, score(items, contexts, 0, 1, progress));
+    }
+
+    /**
+     * Part {@code part} (0-based) of {@code parts} of {@link #evaluate}'s scoring: the questions are tokenised and
+     * batched as one evaluation does, then this part scores the one-pass batches {@code b} with
+     * {@code b % parts == part} and (part 0 only) all questions scored option by option; the other questions stay
+     * null. Every batch holds the same rows as in one evaluation, so the parts merged give exactly its scores.
+     */
+    public Scored[] score(List<McqItem> items, List<String> contexts, int part, int parts, Progress progress) {
+        if (part < 0 || part >= parts) {
+            throw new IllegalArgumentException("part must be in 0.." + (parts - 1) + ", got " + part);
+        }
         if (items.size() != contexts.size()) {
             throw new IllegalArgumentException(items.size() + " items but " + contexts.size() + " contexts");
         }
@@ -109,6 +123,9 @@ public final class McqEvaluator {
         BufferPool pool = new BufferPool();
         int done = 0;
         for (int start = 0; start < fast.size(); start += batchSize) {
+            if (start / batchSize % parts != part) {
+                continue;
+            }
             int b = Math.min(batchSize, fast.size() - start);
             int[][] rows = new int[b][];
             boolean[] cut = new boolean[b];
@@ -148,7 +165,7 @@ public final class McqEvaluator {
             done += b;
             progress.update("multiple choice", done, n);
         }
-        if (!slow.isEmpty()) {
+        if (part == 0 && !slow.isEmpty()) {
             AnswerScorer scorer = new AnswerScorer(model, batchSize, window == Integer.MAX_VALUE ? 1 << 20 : window);
             List<int[]> prompts = new ArrayList<>();
             List<int[]> answers = new ArrayList<>();
@@ -177,10 +194,22 @@ public final class McqEvaluator {
             }
             progress.update("multiple choice", n, n);
         }
+        return out;
+    }
+
+    /** Accuracy over all questions and per subject from every question's scores ({@link #score}'s parts merged). */
+    public static Result result(List<McqItem> items, Scored[] out) {
+        int n = items.size();
+        if (out.length != n) {
+            throw new IllegalArgumentException(n + " items but " + out.length + " scores");
+        }
         int correct = 0;
         int truncated = 0;
         Map<String, int[]> per = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
+            if (out[i] == null) {
+                throw new IllegalArgumentException("question " + i + " has no score; merge the scores of every part");
+            }
             boolean ok = out[i].prediction() == items.get(i).answer();
             correct += ok ? 1 : 0;
             truncated += out[i].truncated() ? 1 : 0;

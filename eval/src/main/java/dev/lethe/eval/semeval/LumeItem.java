@@ -2,6 +2,7 @@ package dev.lethe.eval.semeval;
 
 import dev.lethe.engine.io.JsonRecords;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.List;
  * {@code id[:-1].endswith('qa')} (question answering, scored by exact match); a record that is neither is not scored
  * ({@link Kind#OTHER}), exactly as the script ignores it.
  */
-public record LumeItem(String id, String input, String output, String task) {
+public record LumeItem(String id, String input, String output, String task) implements Serializable {
 
     /** How the official script scores an item. */
     public enum Kind { SC, QA, OTHER }

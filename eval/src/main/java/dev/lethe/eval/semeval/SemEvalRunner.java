@@ -20,8 +20,21 @@ import java.util.Map;
  */
 public final class SemEvalRunner {
 
+    /**
+     * What the model produces for the scorer: id to generation (forget items, then retain items) and the MIA NLLs
+     * (null without MIA documents).
+     */
+    public record Outputs(Map<String, String> generations, SemEvalScorer.MiaNlls mia) {
+    }
+
     /** The official default generation length. */
     public static final int MAX_NEW_TOKENS = 256;
+
+    /** Progress stage names of {@link #run}. */
+    public static final String FORGET_STAGE = "forget: generation";
+    public static final String RETAIN_STAGE = "retain: generation";
+    public static final String MEMBERS_STAGE = "mia: members";
+    public static final String NON_MEMBERS_STAGE = "mia: non-members";
 
     private final CausalLM model;
     private final Tokenizer tokenizer;
@@ -41,6 +54,18 @@ public final class SemEvalRunner {
         this.maxNewTokens = maxNewTokens;
         this.maxLength = maxLength;
         this.progress = progress;
+    }
+
+    /**
+     * Generations of the forget and the retain items and, when {@code members} is not null, the MIA NLLs of the
+     * member and non-member documents.
+     */
+    public Outputs run(List<LumeItem> forget, List<LumeItem> retain, List<String> members, List<String> nonMembers) {
+        Map<String, String> gens = new LinkedHashMap<>(generate(forget, FORGET_STAGE));
+        gens.putAll(generate(retain, RETAIN_STAGE));
+        return new Outputs(gens, members == null ? null
+                : new SemEvalScorer.MiaNlls(documentNll(members, MEMBERS_STAGE), documentNll(nonMembers,
+                NON_MEMBERS_STAGE)));
     }
 
     /** id to greedy generation for every item (in item order). */

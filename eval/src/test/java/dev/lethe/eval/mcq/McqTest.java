@@ -107,6 +107,41 @@ class McqTest {
     }
 
     @Test
+    void scoringInPartsMergesToTheWholeEvaluationBitForBit() throws Exception {
+        McqBenchmark mm = McqBenchmark.mmlu(SharedFiles.path("data/mmlu"), List.of("anatomy", "virology"), 2, 4);
+        for (boolean separate : new boolean[] {false, true}) {
+            McqEvaluator ev = new McqEvaluator(model, tok, 2, true);
+            ev.forceSeparate = separate;
+            McqEvaluator.Result whole = ev.evaluate(mm.items(), mm.contexts(), Progress.NONE);
+            McqEvaluator.Scored[] merged = new McqEvaluator.Scored[mm.items().size()];
+            for (int part = 0; part < 3; part++) {
+                McqEvaluator.Scored[] s = ev.score(mm.items(), mm.contexts(), part, 3, Progress.NONE);
+                for (int i = 0; i < merged.length; i++) {
+                    if (s[i] != null) {
+                        assertThat(merged[i]).as("question " + i + " scored by two parts").isNull();
+                        merged[i] = s[i];
+                    }
+                }
+            }
+            McqEvaluator.Result parts = McqEvaluator.result(mm.items(), merged);
+            for (int i = 0; i < merged.length; i++) {
+                double[] a = whole.scored().get(i).logProbs();
+                double[] b = parts.scored().get(i).logProbs();
+                for (int j = 0; j < 4; j++) {
+                    assertThat(Double.doubleToRawLongBits(b[j])).as("question " + i + " option " + j)
+                            .isEqualTo(Double.doubleToRawLongBits(a[j]));
+                }
+                assertThat(parts.scored().get(i).truncated()).isEqualTo(whole.scored().get(i).truncated());
+            }
+            assertThat(parts.correct()).isEqualTo(whole.correct());
+            assertThat(parts.subjects().get("virology")).containsExactly(whole.subjects().get("virology"));
+        }
+        McqEvaluator.Scored[] one = new McqEvaluator(model, tok, 2, true).score(mm.items(), mm.contexts(), 1, 3,
+                Progress.NONE);
+        assertThatThrownBy(() -> McqEvaluator.result(mm.items(), one)).hasMessageContaining("has no score");
+    }
+
+    @Test
     void accuracyEqualsAnIndependentArgmax() throws Exception {
         McqBenchmark mm = McqBenchmark.mmlu(SharedFiles.path("data/mmlu"), List.of("anatomy", "virology"), 2, 4);
         McqBenchmark w = McqBenchmark.json(WMDP, "biology", 0);

@@ -107,7 +107,8 @@ public final class EvalCommand implements Callable<Integer> {
     int maxLength;
 
     @Option(names = "--master", paramLabel = "URL", description = "Spread the evaluation over Apache Spark tasks"
-            + " (tofu, muse): local[N], spark://host:7077, ...; the model and data paths must be readable by every"
+            + " (tofu, muse, semeval with --model, mmlu, mcq): local[N], spark://host:7077, ...; the model and data"
+            + " paths must be readable by every"
             + " executor. Default: in this process.")
     String master;
 
@@ -150,9 +151,11 @@ public final class EvalCommand implements Callable<Integer> {
                         .toList())));
         maxLength = maxLengthOption != null ? maxLengthOption : chosen.defaultMaxLength();
         if (master != null) {
-            if (!(chosen instanceof EvalTofu || chosen instanceof EvalMuse)) {
+            if (!(chosen instanceof EvalTofu || chosen instanceof EvalMuse || chosen instanceof EvalSemEval
+                    || chosen instanceof EvalMcq)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--master: --benchmark " + benchmark
-                        + " runs in one process only; distributed evaluation supports tofu and muse");
+                        + " runs in one process only; distributed evaluation supports tofu, muse, semeval, mmlu"
+                        + " and mcq");
             }
             SparkMaster.check(master);
         }

@@ -1,19 +1,19 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.eval.Progress;
 import dev.lethe.eval.mcq.McqBenchmark;
 import dev.lethe.eval.mcq.McqEvaluator;
 import dev.lethe.eval.mcq.McqReport;
 import dev.lethe.eval.report.ModelChecksum;
+import dev.lethe.scale.DistributedMcq;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -63,12 +63,17 @@ final class EvalMcq implements EvalBenchmark {
             }
             b = McqBenchmark.json(file, subjects.isEmpty() ? null : subjects.get(0), e.limit);
         }
-        PrintWriter err = e.spec.commandLine().getErr();
-        Progress progress = e.progress();
         McqEvaluator.Result res;
-        try (Tokenizer tok = e.openTokenizer(e.model)) {
-            res = new McqEvaluator(CausalLM.load(e.model), tok, e.batch, !noBos).evaluate(b.items(), b.contexts(),
-                    progress);
+        if (e.master != null) {
+            try (JavaSparkContext sc = e.spark()) {
+                res = DistributedMcq.run(sc, e.model.toAbsolutePath().toString(), e.tokenizerPath(), e.batch, !noBos,
+                        b.items(), b.contexts(), sc.defaultParallelism());
+            }
+        } else {
+            try (Tokenizer tok = e.openTokenizer(e.model)) {
+                res = new McqEvaluator(CausalLM.load(e.model), tok, e.batch, !noBos).evaluate(b.items(),
+                        b.contexts(), e.progress());
+            }
         }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("benchmark", e.benchmark);

@@ -1,20 +1,20 @@
 package dev.lethe.examples.cli;
 
-import dev.lethe.eval.Progress;
 import dev.lethe.eval.report.ModelChecksum;
 import dev.lethe.eval.semeval.LumeItem;
 import dev.lethe.eval.semeval.SemEvalFiles;
 import dev.lethe.eval.semeval.SemEvalReport;
 import dev.lethe.eval.semeval.SemEvalRunner;
 import dev.lethe.eval.semeval.SemEvalScorer;
+import dev.lethe.scale.DistributedSemEval;
 import dev.lethe.transformer.model.CausalLM;
 import dev.lethe.transformer.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -54,6 +54,10 @@ final class EvalSemEval implements EvalBenchmark {
                     "give either --model (generate) or"
                     + " --predictions (score saved generations), not both");
         }
+        if (predictions != null && e.master != null) {
+            throw new CommandLine.ParameterException(e.spec.commandLine(), "--master spreads the model's work;"
+                    + " scoring --predictions needs no model: drop --master");
+        }
         if (miaFile != null && miaData != null) {
             throw new CommandLine.ParameterException(e.spec.commandLine(),
                     "give either --mia (saved NLLs) or --mia-data"
@@ -74,18 +78,27 @@ final class EvalSemEval implements EvalBenchmark {
         if (predictions != null) {
             gens = SemEvalFiles.readPredictions(predictions);
         } else {
-            Progress progress = e.progress();
-            try (Tokenizer tok = e.openTokenizer(e.model)) {
-                SemEvalRunner run = new SemEvalRunner(CausalLM.load(e.model), tok, e.batch, maxNew, e.maxLength,
-                        progress);
-                gens = new LinkedHashMap<>(run.generate(f, "forget: generation"));
-                gens.putAll(run.generate(r, "retain: generation"));
-                if (miaData != null) {
-                    List<String> mem = SemEvalFiles.readDocuments(miaData.resolve("member.jsonl"));
-                    List<String> non = SemEvalFiles.readDocuments(miaData.resolve("nonmember.jsonl"));
-                    mia = new SemEvalScorer.MiaNlls(run.documentNll(e.cut(mem), "mia: members"),
-                            run.documentNll(e.cut(non), "mia: non-members"));
+            List<String> mem = null;
+            List<String> non = null;
+            if (miaData != null) {
+                mem = e.cut(SemEvalFiles.readDocuments(miaData.resolve("member.jsonl")));
+                non = e.cut(SemEvalFiles.readDocuments(miaData.resolve("nonmember.jsonl")));
+            }
+            SemEvalRunner.Outputs outputs;
+            if (e.master != null) {
+                try (JavaSparkContext sc = e.spark()) {
+                    outputs = DistributedSemEval.run(sc, e.model.toAbsolutePath().toString(), e.tokenizerPath(),
+                            e.batch, maxNew, e.maxLength, f, r, mem, non);
                 }
+            } else {
+                try (Tokenizer tok = e.openTokenizer(e.model)) {
+                    outputs = new SemEvalRunner(CausalLM.load(e.model), tok, e.batch, maxNew, e.maxLength,
+                            e.progress()).run(f, r, mem, non);
+                }
+            }
+            gens = outputs.generations();
+            if (miaData != null) {
+                mia = outputs.mia();
             }
             sum = ModelChecksum.of(e.model);
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lethe.engine.testing.SharedFiles;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -128,14 +129,20 @@ class EvalCommandTest {
         assertThat(bad.err()).contains("forget.jsonl");
     }
 
-    @Test
-    void semevalWithTheModelMatchesScoringItsOwnGenerations() throws Exception {
-        String model = SharedFiles.path("fixtures/hf/llama").toString();
+    /** A folder under {@code tmp} with two member and one non-member MIA documents (SemEval's --mia-data). */
+    static Path miaDocuments(Path tmp) throws IOException {
         Path mia = tmp.resolve("miadocs");
         Files.createDirectories(mia);
         Files.writeString(mia.resolve("member.jsonl"), "{\"id\": \"a\", \"document\": \"The cat sat on the mat.\"}\n"
                 + "{\"id\": \"b\", \"document\": \"Paris is the capital of France.\"}\n");
         Files.writeString(mia.resolve("nonmember.jsonl"), "{\"id\": \"c\", \"document\": \"Dogs bark at night.\"}\n");
+        return mia;
+    }
+
+    @Test
+    void semevalWithTheModelMatchesScoringItsOwnGenerations() throws Exception {
+        String model = SharedFiles.path("fixtures/hf/llama").toString();
+        Path mia = miaDocuments(tmp);
         Path out = tmp.resolve("semm");
         CliRun r = CliRun.of("eval", "--model", model, "--benchmark", "semeval", "--data",
                 SharedFiles.path("data/lume").toString(), "--limit", "2", "--max-new-tokens", "3", "--mia-data",
