@@ -41,9 +41,9 @@ public final class Selection {
                 if (!r.run().recipe().equals(recipe) || r.run().seed() != selectionSeed) {
                     continue;
                 }
-                double u = r.metrics().get(utilityMetric);
-                double q = r.metrics().get(qualityMetric);
-                if (u >= bar && (best == null || q > best.metrics().get(qualityMetric))) {
+                double u = metric(r, utilityMetric);
+                double q = metric(r, qualityMetric);
+                if (u >= bar && (best == null || q > metric(best, qualityMetric))) {
                     best = r;
                 }
             }
@@ -57,8 +57,8 @@ public final class Selection {
                     others.add(r);
                 }
             }
-            out.add(new Choice(recipe, best.run().settings(), best.metrics().get(qualityMetric),
-                    best.metrics().get(utilityMetric), stats(others)));
+            out.add(new Choice(recipe, best.run().settings(), metric(best, qualityMetric),
+                    metric(best, utilityMetric), stats(others)));
         }
         return out;
     }
@@ -72,16 +72,26 @@ public final class Selection {
             int n = runs.size();
             double mean = 0;
             for (RunResult r : runs) {
-                mean += r.metrics().get(metric);
+                mean += metric(r, metric);
             }
             mean /= n;
             double ss = 0;
             for (RunResult r : runs) {
-                double d = r.metrics().get(metric) - mean;
+                double d = metric(r, metric) - mean;
                 ss += d * d;
             }
             out.put(metric, new Stat(mean, n < 2 ? 0 : Math.sqrt(ss / (n - 1)), n));
         }
         return out;
+    }
+
+    /** A run's metric, or a clear error naming the run, the metric and the metrics it has. */
+    static double metric(RunResult r, String name) {
+        Double v = r.metrics().get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("run " + r.run().id() + " has no metric '" + name + "' (it has "
+                    + r.metrics().keySet() + "): select on metrics every run reports, or rerun that run");
+        }
+        return v;
     }
 }

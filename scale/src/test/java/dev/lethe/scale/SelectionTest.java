@@ -53,4 +53,15 @@ class SelectionTest {
         assertThat(c.settings()).containsExactly(Map.entry("lr", "1e-5"));
         assertThat(c.reported()).isEmpty();
     }
+
+    @Test
+    void aRunWithoutTheSelectedMetricIsAClearErrorNamingIt() {
+        List<RunResult> rows = List.of(row("npo", "5e-5", 0, 0.20, 0.75),
+                new RunResult(new RunSpec("npo", Map.of("lr", "1e-4"), 0), Map.of("forget_quality", 0.3), 1, "sha"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> Selection.select(rows, "forget_quality", "model_utility", 0.8, 0.9, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("run " + rows.get(1).run().id() + " has no metric 'model_utility'")
+                .hasMessageContaining("forget_quality");
+    }
 }
