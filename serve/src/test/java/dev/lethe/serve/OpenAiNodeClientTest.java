@@ -3,6 +3,7 @@ package dev.lethe.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lethe.engine.testing.ExternalTool;
 import dev.lethe.transformer.generate.Generation;
 import dev.lethe.transformer.generate.GenerationConfig;
 import dev.lethe.transformer.generate.Generator;
@@ -16,7 +17,6 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -29,10 +29,8 @@ class OpenAiNodeClientTest {
 
     @Test
     void officialOpenAiClientChatsStreamsAndSeesTypedErrors() throws Exception {
-        Assumptions.assumeTrue(onPath("node") && onPath("npm"), () -> {
-            System.out.println("OpenAiNodeClientTest skipped: node and npm are not installed (.ci/run installs them)");
-            return "node/npm missing";
-        });
+        ExternalTool.require(onPath("node") && onPath("npm"),
+                "node and npm are not installed (apt-get install -y nodejs npm; .ci/run does)");
         Path dir = Paths.get("target/node").toAbsolutePath();
         Files.createDirectories(dir);
         if (!Files.isDirectory(dir.resolve("node_modules/openai"))) {

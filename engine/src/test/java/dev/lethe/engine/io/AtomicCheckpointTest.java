@@ -1,9 +1,9 @@
 package dev.lethe.engine.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lethe.engine.testing.Exact;
+import dev.lethe.engine.testing.ExternalTool;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +68,7 @@ class AtomicCheckpointTest {
         try {
             p = new ProcessBuilder("python3", "-c", script, file.toString()).redirectErrorStream(true).start();
         } catch (java.io.IOException e) {
-            assumeTrue(false, "python3 not available");
+            ExternalTool.require(false, "python3 is not installed (apt-get install -y python3)");
             return;
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -3,10 +3,10 @@ package dev.lethe.eval.muse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lethe.engine.testing.ExternalTool;
 import dev.lethe.eval.report.Charts;
 import dev.lethe.eval.report.HtmlReport;
 import dev.lethe.eval.report.Json;
@@ -171,10 +171,7 @@ class MuseReportTest {
                 break;
             }
         }
-        if (chromium == null) {
-            System.out.println("MuseReportTest: skipped, no chromium installed (apt-get install -y chromium)");
-        }
-        assumeTrue(chromium != null, "no headless Chromium installed (apt-get install -y chromium)");
+        ExternalTool.require(chromium != null, "no headless Chromium installed (apt-get install -y chromium)");
         Path out = tmp.resolve("shot");
         HtmlReport.write(out, report(0.5), null, null, null);
         Path png = tmp.resolve("screen.png");

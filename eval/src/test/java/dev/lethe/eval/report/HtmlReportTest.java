@@ -1,10 +1,10 @@
 package dev.lethe.eval.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lethe.engine.testing.ExternalTool;
 import dev.lethe.eval.tofu.MiaResult;
 import dev.lethe.eval.tofu.TofuItemResult;
 import dev.lethe.eval.tofu.TofuResult;
@@ -155,10 +155,7 @@ class HtmlReportTest {
                 break;
             }
         }
-        if (chromium == null) {
-            System.out.println("HtmlReportTest: skipped, no chromium installed (apt-get install -y chromium)");
-        }
-        assumeTrue(chromium != null, "no headless Chromium installed (apt-get install -y chromium)");
+        ExternalTool.require(chromium != null, "no headless Chromium installed (apt-get install -y chromium)");
         Path out = tmp.resolve("shot");
         HtmlReport.write(out, report(0, new double[] {0.4, 0.6, 0.8}), null, null, null);
         Path png = tmp.resolve("screen.png");
